@@ -1,0 +1,5 @@
+#ifndef COPENBLAS_SHIM_H
+#define COPENBLAS_SHIM_H
+#include <cblas.h>
+#include <zlib.h>
+#endif

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The `cryptonet` command-line tool: encrypted batch classification, training and benchmarks.
+@main
+struct CryptoNet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cryptonet",
+        abstract: "Neural networks on encrypted data: classify, train, evaluate and benchmark.",
+        version: "0.1.0",
+        subcommands: [
+            Bench.self,
+        ]
+    )
+}
