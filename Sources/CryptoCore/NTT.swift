@@ -14,6 +14,8 @@ public enum Kernel: Int, Sendable, CaseIterable, CustomStringConvertible {
 
     /// Kernels this CPU can run.
     public static var supportedByCPU: [Kernel] { decode(ccc_cpu_kernels()) }
+    /// Kernels the multiply-accumulate (``RNSPolynomial/matrixProduct(_:weights:outputs:base:kernel:)``) can run here.
+    public static var multiplyAccumulateKernels: [Kernel] { decode(ccc_poly_dot_small_kernels()) }
     /// Kernels the library may pick: those of the CPU, capped by the environment variable
     /// `CRYPTONETKIT_KERNEL` (`portable`, `avx2`, `avx512`, `avx512-ifma`).
     public static var allowed: [Kernel] { decode(ccc_allowed_kernels()) }

@@ -202,8 +202,12 @@ public struct RNSPolynomial<Format: PolynomialFormat>: @unchecked Sendable {
 
     /// `outputs` multiply-accumulates at once: output `o` is `Σ_i weights[o·count + i] · polynomials[i]`
     /// (row-major weight matrix, `|w| < 2^31`). The inputs are read once for all outputs.
+    /// `kernel` forces an implementation (for comparisons); by default the fastest allowed runs.
     public static func matrixProduct(_ polynomials: [RNSPolynomial], weights: [Int64], outputs: Int,
-                                     base: RNSBase) throws(CryptoCoreError) -> [RNSPolynomial] {
+                                     base: RNSBase, kernel: Kernel? = nil) throws(CryptoCoreError) -> [RNSPolynomial] {
+        if let kernel, ccc_poly_dot_small_kernels() & (1 << UInt32(kernel.rawValue)) == 0 {
+            throw .invalidArgument("kernel \(kernel) is not available for the multiply-accumulate on this CPU")
+        }
         let count = polynomials.count
         guard outputs >= 0, weights.count == outputs * count else {
             throw .sizeMismatch(expected: outputs * count, actual: weights.count)
@@ -225,7 +229,11 @@ public struct RNSPolynomial<Format: PolynomialFormat>: @unchecked Sendable {
                 for t in 0..<count { rowInputs[t] = UnsafePointer(polynomials[t].storage.pointer + i * n) }
                 for o in 0..<outputs { rowOutputs[o] = results[o].storage.pointer + i * n }
                 let s = withUnsafePointer(to: m.raw) { mp in
-                    ccc_poly_matvec_small(rowOutputs, outputs, rowInputs, weights, count, UInt64(n), mp, 0)
+                    if let kernel {
+                        ccc_poly_matvec_small_kernel(rowOutputs, outputs, rowInputs, weights, count, UInt64(n), mp, 0, kernel.raw)
+                    } else {
+                        ccc_poly_matvec_small(rowOutputs, outputs, rowInputs, weights, count, UInt64(n), mp, 0)
+                    }
                 }
                 if s != CCC_OK { status = s }
             }
