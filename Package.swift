@@ -36,15 +36,18 @@ let package = Package(
         // OpenBLAS (cblas interface) and zlib for the plaintext engine.
         .systemLibrary(name: "COpenBLAS", path: "Sources/CSystemLibs/COpenBLAS"),
         .target(name: "NeuralNetwork", dependencies: ["COpenBLAS"]),
+        // The MNIST test set and the trained reference models, exposed through Bundle.module.
+        .target(name: "BundledAssets", resources: [.copy("Resources")]),
         .executableTarget(
             name: "cryptonet",
             dependencies: [
                 "CryptoCore",
                 "NeuralNetwork",
+                "BundledAssets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CryptoCoreTests", dependencies: ["CryptoCore", "CCryptoCore"]),
-        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork"]),
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "BundledAssets"]),
     ]
 )

@@ -9,6 +9,9 @@ struct CryptoNet: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Bench.self,
+            TrainCommand.self,
+            EvaluateCommand.self,
+            ModelsCommand.self,
         ]
     )
 }
