@@ -1,5 +1,10 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+// The root package is a path dependency, whose identity is the name of its directory (the
+// clone's name), so it is derived here instead of being hard-coded.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 // Micro-benchmarks of CryptoNetKit (ordo-one/benchmark). A package of its own so that library
 // users never build it. Run from this directory:
@@ -15,7 +20,7 @@ let package = Package(
         .executableTarget(
             name: "NTTBenchmarks",
             dependencies: [
-                .product(name: "CryptoCore", package: "main"),
+                .product(name: "CryptoCore", package: root),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/NTTBenchmarks",
@@ -24,7 +29,7 @@ let package = Package(
         .executableTarget(
             name: "ModExpBenchmarks",
             dependencies: [
-                .product(name: "CryptoCore", package: "main"),
+                .product(name: "CryptoCore", package: root),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/ModExpBenchmarks",
