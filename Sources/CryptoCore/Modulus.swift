@@ -39,8 +39,8 @@ public struct Modulus: Sendable, Hashable, CustomStringConvertible {
     @inlinable public func multiply(_ a: UInt64, _ b: UInt64) -> UInt64 {
         withUnsafePointer(to: raw) { ccc_mul_mod($0, a, b) }
     }
-    /// `base^exponent mod q` (variable time in the exponent).
-    public func power(_ base: UInt64, _ exponent: UInt64, variableTime: Bool = true) -> UInt64 {
+    /// `base^exponent mod q`. Variable time in the exponent: use it for public exponents only.
+    public func power(_ base: UInt64, _ exponent: UInt64) -> UInt64 {
         withUnsafePointer(to: raw) { ccc_pow_mod_vartime($0, base, exponent) }
     }
     /// The inverse of `a` modulo `q` (variable time).
