@@ -1,0 +1,157 @@
+import ArgumentParser
+import CryptoCore
+import Foundation
+
+/// `cryptonet bench modexp`: Paillier-size modular exponentiation, each kernel next to its
+/// reference (plain GMP `mpz_powm`, or the naive product of single exponentiations) measured in
+/// the same run.
+struct Modexp: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "modexp",
+        abstract: "Benchmark Paillier encryption/decryption, scalar multiplication and multi-exponentiation mod N².",
+        discussion: """
+        Keys: two random primes of exactly half size from a fixed seed; messages, randomness and
+        ciphertexts uniform (fixed seed). Decryption and key-holder (CRT) encryption run the
+        constant-time kernels (mpz_powm_sec) as the library does by default; public-key
+        encryption and scalar multiplication are variable time (public exponents). Multi-exp
+        exponents are uniform in -128...127 (8-bit signed).
+        """
+    )
+
+    @Option(parsing: .upToNextOption, help: "Sizes of N in bits.")
+    var bits: [Int] = [2048, 3072]
+
+    @Option(parsing: .upToNextOption, help: "Numbers of terms of the multi-exponentiations.")
+    var terms: [Int] = [25, 845]
+
+    @Flag(help: "Skip the naive product reference of the multi-exponentiations (slow at 845 terms).")
+    var noNaive = false
+
+    @OptionGroup var output: BenchOutputOptions
+
+    func validate() throws {
+        for b in bits where b < 256 || b > 8192 || b % 2 != 0 { throw ValidationError("--bits must be even and in 256...8192") }
+        for t in terms where t < 1 || t > 100_000 { throw ValidationError("--terms must be in 1...100000") }
+    }
+
+    func run() throws {
+        var records: [BenchRecord] = []
+        func emit(_ r: BenchRecord) {
+            records.append(r)
+            if !output.json { print(benchLine(r)) }
+        }
+        var rng = try SeededRandom(seed: [UInt8](repeating: 7, count: 32))
+        for nbits in bits {
+            output.note("N = \(nbits) bits: generating the key (fixed seed)…")
+            var p = BigInt(), q = BigInt()
+            repeat {
+                p = try BigInt.randomPrime(bits: nbits / 2, using: &rng)
+                q = try BigInt.randomPrime(bits: nbits / 2, using: &rng)
+            } while p == q
+            let holder = try PaillierKeyHolderArithmetic(p: p, q: q)
+            let pub = holder.publicArithmetic
+            let n = pub.n, n2 = pub.nSquared
+            let m = try BigInt.random(below: n, using: &rng)
+            let r = try pub.randomness(using: &rng)
+            let c = try pub.encrypt(m, randomness: r)
+            let lambda = BigInt.lcm(p - 1, q - 1)
+            var sink = BigInt()
+
+            // Reference for single full-size exponentiations: plain mpz_powm r^N mod N².
+            let powmN = output.measure { sink = (try? r.power(n, modulus: n2, variableTime: true)) ?? sink }
+            let powmLambda = output.measure { sink = (try? c.power(lambda, modulus: n2, variableTime: true)) ?? sink }
+
+            let enc = output.measure { sink = (try? pub.encrypt(m, randomness: r)) ?? sink }
+            emit(BenchRecord(operation: "paillier-encrypt", modulusBits: nbits, kernel: "gmp-mpz_powm",
+                             medianNs: enc, reference: "mpz_powm r^N mod N^2", referenceMedianNs: powmN))
+            let encCRT = output.measure { sink = (try? holder.encrypt(m, randomness: r)) ?? sink }
+            emit(BenchRecord(operation: "paillier-encrypt-crt", modulusBits: nbits, kernel: "crt-powm_sec",
+                             medianNs: encCRT, reference: "paillier-encrypt (public key)", referenceMedianNs: enc))
+            let encCRTv = output.measure { sink = (try? holder.encrypt(m, randomness: r, variableTime: true)) ?? sink }
+            emit(BenchRecord(operation: "paillier-encrypt-crt-vartime", modulusBits: nbits, kernel: "crt-powm",
+                             medianNs: encCRTv, reference: "paillier-encrypt (public key)", referenceMedianNs: enc))
+
+            let dec = output.measure { sink = (try? holder.decrypt(c, useCRT: false)) ?? sink }
+            emit(BenchRecord(operation: "paillier-decrypt", modulusBits: nbits, kernel: "powm_sec",
+                             medianNs: dec, reference: "mpz_powm c^lambda mod N^2", referenceMedianNs: powmLambda))
+            let decCRT = output.measure { sink = (try? holder.decrypt(c, useCRT: true)) ?? sink }
+            emit(BenchRecord(operation: "paillier-decrypt-crt", modulusBits: nbits, kernel: "crt-powm_sec",
+                             medianNs: decCRT, reference: "paillier-decrypt (no CRT)", referenceMedianNs: dec))
+            let decv = output.measure { sink = (try? holder.decrypt(c, useCRT: false, variableTime: true)) ?? sink }
+            emit(BenchRecord(operation: "paillier-decrypt-vartime", modulusBits: nbits, kernel: "powm",
+                             medianNs: decv, reference: "mpz_powm c^lambda mod N^2", referenceMedianNs: powmLambda))
+            let decCRTv = output.measure { sink = (try? holder.decrypt(c, useCRT: true, variableTime: true)) ?? sink }
+            emit(BenchRecord(operation: "paillier-decrypt-crt-vartime", modulusBits: nbits, kernel: "crt-powm",
+                             medianNs: decCRTv, reference: "paillier-decrypt-vartime (no CRT)", referenceMedianNs: decv))
+
+            // Scalar multiplication c^k mod N².
+            let mont = try MontgomeryContext(modulus: n2)
+            let k16 = Int64(40_000 + Int(rng.uniform(below: 25_000)))  // exactly 16 bits
+            let k16big = BigInt(k16)
+            let ref16 = output.measure { sink = (try? c.power(k16big, modulus: n2, variableTime: true)) ?? sink }
+            let ours16 = output.measure {
+                sink = (try? mont.multiExponentiateVariableTime(bases: [c], exponents: [k16])) ?? sink
+            }
+            emit(BenchRecord(operation: "scalar-mul-16", modulusBits: nbits, kernel: "portable-montgomery",
+                             medianNs: ours16, reference: "mpz_powm", referenceMedianNs: ref16))
+            let kfull = try BigInt.random(below: n, using: &rng)
+            let reffull = output.measure { sink = (try? c.power(kfull, modulus: n2, variableTime: true)) ?? sink }
+            // Without the factorization the kernel is GMP's mpz_powm itself (no reference apart from it).
+            emit(BenchRecord(operation: "scalar-mul-full", modulusBits: nbits, kernel: "gmp-mpz_powm", medianNs: reffull))
+            let crtCtx = try CRTExponentiationContext(p: p, q: q)
+            let fullCRT = output.measure { sink = (try? crtCtx.power(c, kfull, variableTime: true)) ?? sink }
+            emit(BenchRecord(operation: "scalar-mul-full-crt", modulusBits: nbits, kernel: "crt-powm",
+                             medianNs: fullCRT, reference: "mpz_powm", referenceMedianNs: reffull))
+
+            // Fixed base h^e for a full-size exponent (table built once, outside the timing).
+            let table = try FixedBaseTable(base: c, modulus: n2, maxExponentBits: nbits)
+            let fixed = output.measure { sink = (try? table.power(kfull, variableTime: true)) ?? sink }
+            emit(BenchRecord(operation: "fixed-base-full", modulusBits: nbits, kernel: "comb-w\(table.window)",
+                             medianNs: fixed, reference: "mpz_powm", referenceMedianNs: reffull))
+            let fixedSec = output.measure { sink = (try? table.power(kfull, variableTime: false)) ?? sink }
+            emit(BenchRecord(operation: "fixed-base-full-sec", modulusBits: nbits, kernel: "comb-w\(table.window)-sec",
+                             medianNs: fixedSec, reference: "mpz_powm_sec",
+                             referenceMedianNs: output.measure { sink = (try? c.power(kfull, modulus: n2, variableTime: false)) ?? sink }))
+
+            // One multiplication mod N²: Montgomery product vs mpz_mul + mpz_mod.
+            let c2 = try pub.encrypt(try BigInt.random(below: n, using: &rng), randomness: try pub.randomness(using: &rng))
+            let mulRef = output.measure { sink = (try? (c * c2).modulo(n2)) ?? sink }
+            let mulMont = output.measure { sink = (try? mont.montgomeryProduct(c, c2)) ?? sink }
+            emit(BenchRecord(operation: "mulmod", modulusBits: nbits, kernel: "montgomery-redc1",
+                             medianNs: mulMont, reference: "mpz_mul + mpz_mod", referenceMedianNs: mulRef))
+
+            // Multi-exponentiation with 8-bit signed exponents.
+            for t in terms {
+                var bases: [BigInt] = []
+                var exps: [Int64] = []
+                for _ in 0..<t {
+                    bases.append(try BigInt.random(below: n2, using: &rng))
+                    exps.append(Int64(rng.uniform(below: 256)) - 128)
+                }
+                let expBig = exps.map { BigInt($0) }
+                let algorithm = MultiExponentiationAlgorithm.choice(terms: t, exponentBits: 8)
+                let ours = output.measure {
+                    sink = (try? mont.multiExponentiateVariableTime(bases: bases, exponents: exps)) ?? sink
+                }
+                var naive: Double? = nil
+                if !noNaive {
+                    naive = output.measure {
+                        var acc = BigInt(1)
+                        for i in 0..<t {
+                            guard let f = try? bases[i].power(expBig[i], modulus: n2, variableTime: true),
+                                  let a = try? (acc * f).modulo(n2) else { return }
+                            acc = a
+                        }
+                        sink = acc
+                    }
+                }
+                emit(BenchRecord(operation: "multiexp-\(t)", modulusBits: nbits,
+                                 kernel: "portable-\(algorithm == .straus ? "straus" : "pippenger")",
+                                 medianNs: ours, reference: naive == nil ? nil : "product of mpz_powm",
+                                 referenceMedianNs: naive))
+            }
+            benchBlackHole(sink)
+        }
+        if output.json { print(benchJSON(records)) }
+    }
+}
