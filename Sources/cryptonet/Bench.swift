@@ -5,6 +5,6 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Micro-benchmarks of the cryptographic core (release build recommended).",
-        subcommands: [NTT.self]
+        subcommands: [NTT.self, Modexp.self]
     )
 }

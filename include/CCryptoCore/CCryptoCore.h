@@ -7,4 +7,6 @@
 #include "ccc_ntt.h"
 #include "ccc_poly.h"
 #include "ccc_rns.h"
+#include "ccc_bigint.h"
+#include "ccc_modexp.h"
 #endif
