@@ -107,15 +107,22 @@ public func makeLayer<Scalar: NNScalar>(_ spec: LayerSpec, as: Scalar.Type = Sca
         }
         return x
     }
+    func bounded(_ dims: [Int]) throws {
+        guard checkedProduct(dims) != nil else {
+            throw NeuralNetworkError.invalidArchitecture("\(spec.type.rawValue) has too many weights \(dims)")
+        }
+    }
     switch spec.type {
     case .conv2d:
         let k = try pair(spec.kernelSize, "kernel_size", min: 1)
+        try bounded([spec.inChannels ?? 0, spec.outChannels ?? 0, k.0, k.1])
         let s = try pair(spec.stride ?? [1, 1], "stride", min: 1)
         let p = try pair(spec.padding ?? [0, 0], "padding", min: 0)
         return Conv2D<Scalar>(
             inChannels: try positive(spec.inChannels, "in_channels"), outChannels: try positive(spec.outChannels, "out_channels"),
             kernel: k, stride: s, padding: p)
     case .dense:
+        try bounded([spec.inFeatures ?? 0, spec.outFeatures ?? 0])
         return Dense<Scalar>(inFeatures: try positive(spec.inFeatures, "in_features"), outFeatures: try positive(spec.outFeatures, "out_features"))
     case .avgPool2d, .sumPool2d, .maxPool2d:
         let k = try pair(spec.kernelSize, "kernel_size", min: 1)
@@ -144,7 +151,20 @@ public func makeLayer<Scalar: NNScalar>(_ spec: LayerSpec, as: Scalar.Type = Sca
     case .channelPolynomial:
         let d = try need(spec.degree, "degree")
         guard d >= 0, d <= 32 else { throw NeuralNetworkError.invalidArchitecture("channel_polynomial degree must be in 0...32") }
+        try bounded([spec.numFeatures ?? 0, d + 1])
         return ChannelPolynomial<Scalar>(
             coefficients: Tensor(zeros: [try positive(spec.numFeatures, "num_features"), d + 1]))
     }
+}
+
+/// The product of `dims`, or nil if it overflows or exceeds `limit` (2^28 elements by default).
+func checkedProduct(_ dims: [Int], limit: Int = 1 << 28) -> Int? {
+    var p = 1
+    for d in dims {
+        guard d >= 0 else { return nil }
+        let (r, o) = p.multipliedReportingOverflow(by: d)
+        guard !o, r <= limit else { return nil }
+        p = r
+    }
+    return p
 }

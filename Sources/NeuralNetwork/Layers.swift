@@ -18,7 +18,7 @@ public final class Dense<Scalar: NNScalar>: Layer {
     public var parameters: [Parameter<Scalar>] { [weight, bias] }
 
     public func outputShape(forInput shape: [Int]) throws -> [Int] {
-        guard shape.reduce(1, *) == inFeatures else {
+        guard checkedProduct(shape) == inFeatures else {
             throw NeuralNetworkError.shapeMismatch(context: "dense input (per sample)", expected: [inFeatures], actual: shape)
         }
         return [outFeatures]

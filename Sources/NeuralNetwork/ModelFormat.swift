@@ -167,7 +167,7 @@ public enum ModelFormat {
     }
 
     private static func nonNegativeInt(_ v: Any, _ what: String) throws -> Int {
-        guard let num = v as? NSNumber, !(v is Bool) else {
+        guard let num = v as? NSNumber else {
             throw NeuralNetworkError.malformedModelFile("\(what) must hold integers")
         }
         let d = num.doubleValue

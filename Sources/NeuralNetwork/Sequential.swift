@@ -28,7 +28,7 @@ public final class Sequential<Scalar: NNScalar> {
 
     /// Creates a network, validating the chain of shapes.
     public init(inputShape: [Int], layers: [any Layer<Scalar>]) throws {
-        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
+        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }), checkedProduct(inputShape) != nil else {
             throw NeuralNetworkError.invalidArchitecture("input shape must be non-empty and positive, got \(inputShape)")
         }
         guard !layers.isEmpty else { throw NeuralNetworkError.invalidArchitecture("a network needs at least one layer") }
@@ -40,7 +40,7 @@ public final class Sequential<Scalar: NNScalar> {
             } catch let e as NeuralNetworkError {
                 throw NeuralNetworkError.invalidArchitecture("layer \(i) (\(layer.spec.type.rawValue)): \(e)")
             }
-            guard shape.allSatisfy({ $0 > 0 }) else {
+            guard shape.allSatisfy({ $0 > 0 }), checkedProduct(shape) != nil else {
                 throw NeuralNetworkError.invalidArchitecture("layer \(i) produces empty shape \(shape)")
             }
             shapes.append(shape)
