@@ -31,19 +31,25 @@ func makeResults(_ count: Int) -> ([BigIntStorage], [UnsafeMutablePointer<__mpz_
 
 /// Which algorithm a multi-exponentiation runs.
 public enum MultiExponentiationAlgorithm: Sendable, Equatable {
-    /// Chosen by a cost model from the number of terms and the exponent size.
+    /// Chosen from the number of terms and the exponent size: Bos–Coster for exponents of up to
+    /// 16 bits, otherwise Straus or Pippenger by a cost model; a single term goes to GMP's `mpz_powm`.
     case automatic
     /// Straus: NAF digits of all exponents interleaved over one shared squaring chain
     /// (best for up to a few dozen terms with small exponents).
     case straus
-    /// Pippenger's bucket method (best for many terms).
+    /// Pippenger's bucket method (many terms with larger exponents).
     case pippenger
+    /// Bos–Coster: repeatedly replace the two largest exponents `(b₁, e₁), (b₂, e₂)` by
+    /// `(b₁, e₁ − q·e₂), (b₂·b₁^q, e₂)`; terms with equal exponents merge at one multiplication.
+    /// The best choice for small exponents (neural-layer weights), few or many terms.
+    case bosCoster
 
     var c: ccc_multiexp_algorithm {
         switch self {
         case .automatic: return CCC_MULTIEXP_AUTO
         case .straus: return CCC_MULTIEXP_STRAUS
         case .pippenger: return CCC_MULTIEXP_PIPPENGER
+        case .bosCoster: return CCC_MULTIEXP_BOS_COSTER
         }
     }
 
@@ -51,7 +57,11 @@ public enum MultiExponentiationAlgorithm: Sendable, Equatable {
     /// `exponentBits` bits (magnitude).
     public static func choice(terms: Int, exponentBits: Int) -> MultiExponentiationAlgorithm {
         let a = ccc_multiexp_choose(max(terms, 0), UInt32(clamping: max(exponentBits, 0)))
-        return a == CCC_MULTIEXP_STRAUS ? .straus : .pippenger
+        switch a {
+        case CCC_MULTIEXP_STRAUS: return .straus
+        case CCC_MULTIEXP_BOS_COSTER: return .bosCoster
+        default: return .pippenger
+        }
     }
 }
 
@@ -109,7 +119,9 @@ public final class MontgomeryContext: @unchecked Sendable {
     /// (for public exponents, e.g. the weights of a model held by the evaluating server).
     ///
     /// Negative exponents cost one modular inversion in all: the terms are split by sign, the
-    /// two products are computed side by side and the negative one is inverted at the end.
+    /// two products `P` (positive exponents) and `Q` (negative) are computed side by side and
+    /// the result is `P·Q⁻¹`. (Inverting each negative-exponent base instead would cost about
+    /// ten multiplications per such base at 4096 bits.)
     /// - Throws: ``CryptoCoreError/sizeMismatch(expected:actual:)`` when the arrays differ in
     ///   length; ``CryptoCoreError/notInvertible`` when a base with a negative exponent shares
     ///   a factor with the modulus.

@@ -47,7 +47,7 @@ struct ModExpTests {
         let bases = try (0..<terms).map { _ in try BigInt.random(below: k.n2, using: &rng) }
         let exps = (0..<terms).map { _ in Int64(rng.uniform(below: 256)) - 128 }
         let expected = try naiveProduct(bases, exps, modulus: k.n2)
-        for alg in [MultiExponentiationAlgorithm.automatic, .straus, .pippenger] {
+        for alg in [MultiExponentiationAlgorithm.automatic, .straus, .pippenger, .bosCoster] {
             #expect(try mont.multiExponentiateVariableTime(bases: bases, exponents: exps, algorithm: alg) == expected, "\(alg)")
         }
     }
@@ -67,7 +67,7 @@ struct ModExpTests {
         exps[5] = -1
         exps[6] = 1
         let expected = try naiveProduct(bases, exps, modulus: k.n2)
-        for alg in [MultiExponentiationAlgorithm.automatic, .straus, .pippenger] {
+        for alg in [MultiExponentiationAlgorithm.automatic, .straus, .pippenger, .bosCoster] {
             #expect(try mont.multiExponentiateVariableTime(bases: bases, exponents: exps, algorithm: alg) == expected, "\(alg)")
         }
         // Empty product and all-zero exponents give 1.
@@ -86,7 +86,7 @@ struct ModExpTests {
             let bases = try (0..<terms).map { _ in try BigInt.random(below: m, using: &rng) }
             let exps = (0..<terms).map { _ in Int64(rng.uniform(below: 1 << UInt64(bits))) - (1 << Int64(bits - 1)) }
             let expected = try naiveProduct(bases, exps, modulus: m)
-            for alg in [MultiExponentiationAlgorithm.automatic, .straus, .pippenger] {
+            for alg in [MultiExponentiationAlgorithm.automatic, .straus, .pippenger, .bosCoster] {
                 #expect(try mont.multiExponentiateVariableTime(bases: bases, exponents: exps, algorithm: alg) == expected,
                         "trial \(trial) \(alg)")
             }
@@ -102,16 +102,20 @@ struct ModExpTests {
         var exps = (0..<25).map { _ in Int64(rng.uniform(below: 256)) - 128 }
         bases[7] = k.p * 3
         exps[7] = 3   // NAF of 3 is 4 - 1: the negative digit must not make this fail
-        for alg in [MultiExponentiationAlgorithm.automatic, .straus, .pippenger] {
+        for alg in [MultiExponentiationAlgorithm.automatic, .straus, .pippenger, .bosCoster] {
             #expect(try mont.multiExponentiateVariableTime(bases: bases, exponents: exps, algorithm: alg)
                     == (try naiveProduct(bases, exps, modulus: k.n2)))
         }
         exps[7] = -3
-        for alg in [MultiExponentiationAlgorithm.automatic, .straus, .pippenger] {
+        for alg in [MultiExponentiationAlgorithm.automatic, .straus, .pippenger, .bosCoster] {
             #expect(throws: CryptoCoreError.notInvertible) {
                 try mont.multiExponentiateVariableTime(bases: bases, exponents: exps, algorithm: alg)
             }
         }
+        #expect(throws: CryptoCoreError.notInvertible) {
+            try mont.multiExponentiateVariableTime(bases: [k.p], exponents: [-1])  // single term: mpz_powm path
+        }
+        #expect(try mont.multiExponentiateVariableTime(bases: [k.p], exponents: [2]) == (try (k.p * k.p).modulo(k.n2)))
         #expect(throws: CryptoCoreError.sizeMismatch(expected: 25, actual: 24)) {
             try mont.multiExponentiateVariableTime(bases: bases, exponents: Array(exps.dropLast()))
         }

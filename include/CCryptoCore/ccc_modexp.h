@@ -35,7 +35,8 @@ typedef struct ccc_mont {
     mp_limb_t *m;         /* n limbs */
     mp_limb_t *one;       /* R mod m (1 in Montgomery form), n limbs */
     mp_limb_t *r2;        /* R^2 mod m, n limbs */
-    mp_limb_t *rpow;      /* rpow[j] = R^(2^j + 1) mod m for j < CCC_MONT_RPOW: corrections */
+    mp_limb_t *rpow;      /* rpow[j] = R^(2^j + 1) mod m for j < CCC_MONT_RPOW: MM by it multiplies by R^(2^j) */
+    mp_limb_t *rinv;      /* rinv[j] = R^(1 - 2^j) mod m: MM by it multiplies by R^-(2^j) */
     mpz_t mz;             /* m as an mpz */
 } ccc_mont;
 
@@ -140,7 +141,8 @@ ccc_status ccc_fixed_base_powm_sec(mpz_ptr r, mpz_srcptr e, const ccc_fixed_base
 typedef enum ccc_multiexp_algorithm {
     CCC_MULTIEXP_AUTO = 0,
     CCC_MULTIEXP_STRAUS = 1,     /* interleaved NAF digits, shared squaring chain */
-    CCC_MULTIEXP_PIPPENGER = 2   /* bucket method, windows of c bits */
+    CCC_MULTIEXP_PIPPENGER = 2,  /* bucket method, windows of c bits */
+    CCC_MULTIEXP_BOS_COSTER = 3  /* Bos–Coster: repeatedly (b1,e1),(b2,e2) -> (b1,e1-q·e2),(b2·b1^q,e2) */
 } ccc_multiexp_algorithm;
 
 /*
@@ -156,7 +158,9 @@ typedef enum ccc_multiexp_algorithm {
  * of R this leaves are tracked and removed at the end with the context's rpow table (about one
  * multiplication per set bit of the exponent sum); otherwise (few terms, large exponents) they
  * are converted into Montgomery form (one multiplication each).
- * count may be 0 (r = 1 mod m); count <= 2^32. algorithm = CCC_MULTIEXP_AUTO picks by cost model.
+ * count may be 0 (r = 1 mod m); count <= 2^32. algorithm = CCC_MULTIEXP_AUTO picks Bos–Coster for
+ * exponents of at most 16 bits, otherwise Straus or Pippenger by a cost model, and hands a single
+ * term to mpz_powm.
  */
 ccc_status ccc_multiexp_vartime(mpz_ptr r, mpz_srcptr const *bases, const int64_t *exps, size_t count,
                                 const ccc_mont *ctx, ccc_multiexp_algorithm algorithm);
