@@ -5,7 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t ccc_ntt_storage_words(uint64_t n) { return (size_t)(4 * n); }
+/* fwd, fwd_shoup, inv, inv_shoup, then the double tables fwd_f, fwd_fq, inv_f, inv_fq. */
+size_t ccc_ntt_storage_words(uint64_t n) { return (size_t)(8 * n); }
+
+/* w/q rounded down to a multiple of 2^-53 (so 0 <= w/q - result < 2^-53), for w < q < 2^62. */
+static double ratio_down(uint64_t w, uint64_t q) {
+    return (double)(uint64_t)(((ccc_u128)w << 53) / q) * 0x1p-53;
+}
 
 static uint64_t bit_reverse(uint64_t x, uint32_t bits) {
     uint64_t r = 0;
@@ -98,6 +104,24 @@ ccc_status ccc_ntt_tables_init(ccc_ntt_tables *t, uint64_t n, uint64_t q, uint64
     }
     if (ccc_inv_mod_vartime(&t->n_inv, n % q, q) != CCC_OK) return CCC_ERR_NOT_INVERTIBLE;
     t->n_inv_shoup = ccc_shoup_precompute(t->n_inv, q);
+    t->canonical = (q >> CCC_NTT_CANONICAL_BITS) == 0;
+    t->fwd_f = (double *)(storage + 4 * n);
+    t->fwd_fq = (double *)(storage + 5 * n);
+    t->inv_f = (double *)(storage + 6 * n);
+    t->inv_fq = (double *)(storage + 7 * n);
+    for (uint64_t i = 0; i < n; i++) {
+        t->fwd_f[i] = t->canonical ? (double)t->fwd[i] : 0.0;
+        t->fwd_fq[i] = t->canonical ? ratio_down(t->fwd[i], q) : 0.0;
+        t->inv_f[i] = t->canonical ? (double)t->inv[i] : 0.0;
+        t->inv_fq[i] = t->canonical ? ratio_down(t->inv[i], q) : 0.0;
+    }
+    /* Montgomery: qinv = -q^-1 mod 2^64 by Newton iteration (q odd). */
+    uint64_t x = q;                        /* q*q = 1 mod 8 */
+    for (int i = 0; i < 5; i++) x *= 2 - q * x;
+    t->mont_qinv = (uint64_t)0 - x;
+    uint64_t r_mod_q = (uint64_t)(((ccc_u128)1 << 64) % q);
+    t->mont_scale = ccc_mul_mod(&t->mod, t->n_inv, r_mod_q);
+    t->mont_scale_shoup = ccc_shoup_precompute(t->mont_scale, q);
     t->kernel = (uint32_t)best_kernel(kernels_for_modulus(n, q) & ccc_allowed_kernels());
     return CCC_OK;
 }
@@ -108,7 +132,9 @@ uint32_t ccc_ntt_supported_kernels(const ccc_ntt_tables *t) {
 
 /* ---- portable kernels (Harvey lazy butterflies) ---- */
 
-void ccc_ntt_forward_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
+/* canon: every Shoup product fully reduced (q < 2^50); a constant in each instantiation. */
+static inline __attribute__((always_inline))
+void forward_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, const int canon) {
     const uint64_t n = t->n, q = t->mod.q, two_q = 2 * q;
     uint64_t gap = n;
     for (uint64_t m = 1; m < n; m <<= 1) {
@@ -120,6 +146,7 @@ void ccc_ntt_forward_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_out
                 uint64_t u = x[j];
                 u -= two_q & ((uint64_t)0 - (uint64_t)(u >= two_q));   /* [0, 2q) */
                 uint64_t v = ccc_mul_shoup_lazy(y[j], w, ws, q);        /* [0, 2q) */
+                if (canon) v = ccc_reduce_once(v, q);                   /* [0, q) */
                 x[j] = u + v;                                           /* [0, 4q) */
                 y[j] = u - v + two_q;                                   /* [0, 4q) */
             }
@@ -134,7 +161,14 @@ void ccc_ntt_forward_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_out
     }
 }
 
-void ccc_ntt_inverse_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
+void ccc_ntt_forward_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
+    if (t->canonical) forward_portable(t, a, lazy_output, 1);
+    else forward_portable(t, a, lazy_output, 0);
+}
+
+static inline __attribute__((always_inline))
+void inverse_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, uint64_t s,
+                      uint64_t s_shoup, const int canon) {
     const uint64_t n = t->n, q = t->mod.q, two_q = 2 * q;
     uint64_t gap = 1;
     for (uint64_t m = n >> 1; m >= 1; m >>= 1) {
@@ -143,18 +177,29 @@ void ccc_ntt_inverse_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_out
             uint64_t *x = a + 2 * i * gap, *y = x + gap;
             for (uint64_t j = 0; j < gap; j++) {
                 uint64_t u = x[j], v = y[j];                            /* [0, 2q) */
-                uint64_t s = u + v;
-                s -= two_q & ((uint64_t)0 - (uint64_t)(s >= two_q));
-                x[j] = s;
-                y[j] = ccc_mul_shoup_lazy(u - v + two_q, w, ws, q);     /* [0, 2q) */
+                uint64_t sum = u + v;
+                sum -= two_q & ((uint64_t)0 - (uint64_t)(sum >= two_q));
+                x[j] = sum;
+                uint64_t d = ccc_mul_shoup_lazy(u - v + two_q, w, ws, q);  /* [0, 2q) */
+                y[j] = canon ? ccc_reduce_once(d, q) : d;
             }
         }
         gap <<= 1;
     }
     for (uint64_t j = 0; j < n; j++) {
-        uint64_t u = ccc_mul_shoup_lazy(a[j], t->n_inv, t->n_inv_shoup, q);
-        a[j] = lazy_output ? u : ccc_reduce_once(u, q);
+        uint64_t u = ccc_mul_shoup_lazy(a[j], s, s_shoup, q);
+        a[j] = (lazy_output && !canon) ? u : ccc_reduce_once(u, q);
     }
+}
+
+void ccc_ntt_inverse_portable_scaled(const ccc_ntt_tables *t, uint64_t *a, int lazy_output,
+                                     uint64_t s, uint64_t s_shoup) {
+    if (t->canonical) inverse_portable(t, a, lazy_output, s, s_shoup, 1);
+    else inverse_portable(t, a, lazy_output, s, s_shoup, 0);
+}
+
+void ccc_ntt_inverse_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
+    ccc_ntt_inverse_portable_scaled(t, a, lazy_output, t->n_inv, t->n_inv_shoup);
 }
 
 /* ---- dispatch ---- */
@@ -193,13 +238,23 @@ ccc_status ccc_ntt_inverse_kernel(const ccc_ntt_tables *t, uint64_t *a, int lazy
 
 void ccc_ntt_negacyclic_mul(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
                             const uint64_t *b, uint64_t *scratch) {
-    const uint64_t n = t->n;
+    const uint64_t n = t->n, q = t->mod.q;
+    if (t->kernel == CCC_KERNEL_AVX512 && n >= CCC_NTT_AVX512_MIN_N) {
+        ccc_ntt_negacyclic_mul_avx512(t, out, a, b, scratch);
+        return;
+    }
     memcpy(scratch, b, n * sizeof *scratch);
     if (out != a) memmove(out, a, n * sizeof *out);
+    /* Reduced forward transforms, Montgomery pointwise products in [0, 2q) (a factor 2^-64),
+       and an inverse whose final scaling by n^-1 * 2^64 removes it. */
     ccc_ntt_forward(t, out, 0);
     ccc_ntt_forward(t, scratch, 0);
-    for (uint64_t j = 0; j < n; j++) out[j] = ccc_mul_mod(&t->mod, out[j], scratch[j]);
-    ccc_ntt_inverse(t, out, 0);
+    const uint64_t qinv = t->mont_qinv;
+    for (uint64_t j = 0; j < n; j++) out[j] = ccc_mont_mul(out[j], scratch[j], q, qinv);
+    if (t->kernel == CCC_KERNEL_AVX2)
+        ccc_ntt_inverse_avx2_scaled(t, out, 0, t->mont_scale, t->mont_scale_shoup);
+    else
+        ccc_ntt_inverse_portable_scaled(t, out, 0, t->mont_scale, t->mont_scale_shoup);
 }
 
 /* ---- references ---- */
@@ -272,6 +327,8 @@ void ccc_flint_mul_fold_run(ccc_flint_mulmod *c) {
 void ccc_flint_mulmod_result(const ccc_flint_mulmod *c, uint64_t *out) {
     for (uint64_t i = 0; i < c->n; i++) out[i] = nmod_poly_get_coeff_ui(c->res, (slong)i);
 }
+
+uint64_t ccc_flint_mulmod_n(const ccc_flint_mulmod *c) { return c->n; }
 
 void ccc_flint_mulmod_destroy(ccc_flint_mulmod *c) {
     if (c == NULL) return;

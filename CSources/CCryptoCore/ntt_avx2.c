@@ -45,11 +45,12 @@ AVX2 static inline __m256i reduce_once(__m256i x, __m256i m) {
                                                 _mm256_castsi256_pd(y)));
 }
 
-typedef struct { __m256i q, q_hi, two_q; } consts;
+typedef struct { __m256i q, q_hi, two_q; int canon; } consts;
 
 AVX2 static inline void fwd_bf(__m256i *x, __m256i *y, __m256i w, __m256i ws, const consts *c) {
     __m256i u = reduce_once(*x, c->two_q);
     __m256i v = mul_shoup_lazy(*y, w, _mm256_srli_epi64(w, 32), ws, _mm256_srli_epi64(ws, 32), c->q, c->q_hi);
+    if (c->canon) v = reduce_once(v, c->q);
     *x = _mm256_add_epi64(u, v);
     *y = _mm256_add_epi64(_mm256_sub_epi64(u, v), c->two_q);
 }
@@ -58,7 +59,8 @@ AVX2 static inline void inv_bf(__m256i *x, __m256i *y, __m256i w, __m256i ws, co
     __m256i u = *x, v = *y;
     *x = reduce_once(_mm256_add_epi64(u, v), c->two_q);
     __m256i d = _mm256_add_epi64(_mm256_sub_epi64(u, v), c->two_q);
-    *y = mul_shoup_lazy(d, w, _mm256_srli_epi64(w, 32), ws, _mm256_srli_epi64(ws, 32), c->q, c->q_hi);
+    d = mul_shoup_lazy(d, w, _mm256_srli_epi64(w, 32), ws, _mm256_srli_epi64(ws, 32), c->q, c->q_hi);
+    *y = c->canon ? reduce_once(d, c->q) : d;
 }
 
 /* Stages with gap 2 or 1 on blocks of 8 coefficients (two vectors). */
@@ -96,7 +98,7 @@ AVX2 void ccc_ntt_forward_avx2(const ccc_ntt_tables *t, uint64_t *a, int lazy_ou
     const uint64_t n = t->n;
     if (n < CCC_NTT_AVX2_MIN_N || t->mod.bits > 60) { ccc_ntt_forward_portable(t, a, lazy_output); return; }
     consts c = { _mm256_set1_epi64x((long long)t->mod.q), _mm256_set1_epi64x((long long)(t->mod.q >> 32)),
-                 _mm256_set1_epi64x((long long)(2 * t->mod.q)) };
+                 _mm256_set1_epi64x((long long)(2 * t->mod.q)), (int)t->canonical };
     uint64_t gap = n, m = 1;
     for (; m < n; m <<= 1) {
         gap >>= 1;
@@ -125,10 +127,15 @@ AVX2 void ccc_ntt_forward_avx2(const ccc_ntt_tables *t, uint64_t *a, int lazy_ou
 }
 
 AVX2 void ccc_ntt_inverse_avx2(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
+    ccc_ntt_inverse_avx2_scaled(t, a, lazy_output, t->n_inv, t->n_inv_shoup);
+}
+
+AVX2 void ccc_ntt_inverse_avx2_scaled(const ccc_ntt_tables *t, uint64_t *a, int lazy_output,
+                                      uint64_t s, uint64_t s_shoup) {
     const uint64_t n = t->n;
-    if (n < CCC_NTT_AVX2_MIN_N || t->mod.bits > 60) { ccc_ntt_inverse_portable(t, a, lazy_output); return; }
+    if (n < CCC_NTT_AVX2_MIN_N || t->mod.bits > 60) { ccc_ntt_inverse_portable_scaled(t, a, lazy_output, s, s_shoup); return; }
     consts c = { _mm256_set1_epi64x((long long)t->mod.q), _mm256_set1_epi64x((long long)(t->mod.q >> 32)),
-                 _mm256_set1_epi64x((long long)(2 * t->mod.q)) };
+                 _mm256_set1_epi64x((long long)(2 * t->mod.q)), (int)t->canonical };
     uint64_t gap = 1, m = n >> 1;
     for (; gap < 4; m >>= 1, gap <<= 1) small_stage(a, n, m, gap, t->inv, t->inv_shoup, 1, &c);
     for (; m >= 1; m >>= 1, gap <<= 1) {
@@ -145,12 +152,12 @@ AVX2 void ccc_ntt_inverse_avx2(const ccc_ntt_tables *t, uint64_t *a, int lazy_ou
             }
         }
     }
-    const __m256i ninv = _mm256_set1_epi64x((long long)t->n_inv);
-    const __m256i ninv_s = _mm256_set1_epi64x((long long)t->n_inv_shoup);
+    const __m256i ninv = _mm256_set1_epi64x((long long)s);
+    const __m256i ninv_s = _mm256_set1_epi64x((long long)s_shoup);
     for (uint64_t j = 0; j < n; j += 4) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(a + j));
         v = mul_shoup_lazy(v, ninv, _mm256_srli_epi64(ninv, 32), ninv_s, _mm256_srli_epi64(ninv_s, 32), c.q, c.q_hi);
-        if (!lazy_output) v = reduce_once(v, c.q);
+        if (!lazy_output || c.canon) v = reduce_once(v, c.q);
         _mm256_storeu_si256((__m256i *)(a + j), v);
     }
 }
@@ -158,4 +165,7 @@ AVX2 void ccc_ntt_inverse_avx2(const ccc_ntt_tables *t, uint64_t *a, int lazy_ou
 #else
 void ccc_ntt_forward_avx2(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) { ccc_ntt_forward_portable(t, a, lazy_output); }
 void ccc_ntt_inverse_avx2(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) { ccc_ntt_inverse_portable(t, a, lazy_output); }
+void ccc_ntt_inverse_avx2_scaled(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, uint64_t s, uint64_t s_shoup) {
+    ccc_ntt_inverse_portable_scaled(t, a, lazy_output, s, s_shoup);
+}
 #endif

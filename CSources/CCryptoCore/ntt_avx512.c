@@ -1,16 +1,35 @@
 /*
  * AVX-512 (F + DQ) negacyclic NTT for any q < 2^62: 8 butterflies per 512-bit vector.
+ *
+ * q < 2^50: double-precision kernel (below). Every value of the transform is an integer below
+ * 4q < 2^52, so it is exact in a double; the coefficients are converted once on the way in and
+ * once on the way out. The fully reduced products w*y mod q are computed exactly with FMA.
+ *
+ * q >= 2^50: 64-bit integer kernel.
  * The 64x64 -> high-64 product of Shoup's method is computed exactly from four 32x32 products
  * (vpmuludq); the two low products use vpmullq. Stages whose butterfly distance is below 8
  * gather the butterfly operands of two vectors with vpermt2q. Results are bit-identical to the
  * portable kernel (same lazy ranges, same arithmetic).
  */
 #include "ntt_internal.h"
+#include <string.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
 #define AVX512 __attribute__((target("avx512f,avx512dq")))
+
+/* w/q rounded down to a multiple of 2^-53, for w < q. */
+static double ratio_down_fp(uint64_t w, uint64_t q) {
+    return (double)(uint64_t)(((ccc_u128)w << 53) / q) * 0x1p-53;
+}
+
+/* 1/q rounded down to 53 significant bits, for 2 < q < 2^62. */
+static double recip_down_fp(uint64_t q) {
+    int e = 64 - __builtin_clzll(q);                 /* 2^(e-1) <= q < 2^e */
+    uint64_t mant = (uint64_t)(((ccc_u128)1 << (52 + e)) / q);   /* in (2^52, 2^53] */
+    return __builtin_ldexp((double)mant, -(52 + e));
+}
 
 /* High 64 bits of a * b per lane, b given with its high half b_hi = b >> 32 precomputed. */
 AVX512 static inline __m512i mulhi64(__m512i a, __m512i b, __m512i b_hi) {
@@ -101,9 +120,8 @@ AVX512 static inline void small_stage_run(uint64_t *a, uint64_t n, uint64_t m, u
     }
 }
 
-AVX512 void ccc_ntt_forward_avx512(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
+AVX512 static void forward_int(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
     const uint64_t n = t->n;
-    if (n < CCC_NTT_AVX512_MIN_N) { ccc_ntt_forward_portable(t, a, lazy_output); return; }
     const __m512i q = _mm512_set1_epi64((long long)t->mod.q);
     const __m512i two_q = _mm512_set1_epi64((long long)(2 * t->mod.q));
     uint64_t gap = n;
@@ -136,9 +154,8 @@ AVX512 void ccc_ntt_forward_avx512(const ccc_ntt_tables *t, uint64_t *a, int laz
     }
 }
 
-AVX512 void ccc_ntt_inverse_avx512(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
+AVX512 static void inverse_int(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, uint64_t s, uint64_t s_shoup) {
     const uint64_t n = t->n;
-    if (n < CCC_NTT_AVX512_MIN_N) { ccc_ntt_inverse_portable(t, a, lazy_output); return; }
     const __m512i q = _mm512_set1_epi64((long long)t->mod.q);
     const __m512i two_q = _mm512_set1_epi64((long long)(2 * t->mod.q));
     uint64_t gap = 1;
@@ -160,8 +177,8 @@ AVX512 void ccc_ntt_inverse_avx512(const ccc_ntt_tables *t, uint64_t *a, int laz
             }
         }
     }
-    const __m512i ninv = _mm512_set1_epi64((long long)t->n_inv);
-    const __m512i ninv_s = _mm512_set1_epi64((long long)t->n_inv_shoup);
+    const __m512i ninv = _mm512_set1_epi64((long long)s);
+    const __m512i ninv_s = _mm512_set1_epi64((long long)s_shoup);
     const __m512i ninv_s_hi = _mm512_srli_epi64(ninv_s, 32);
     for (uint64_t j = 0; j < n; j += 8) {
         __m512i v = mul_shoup_lazy(_mm512_loadu_si512((const void *)(a + j)), ninv, ninv_s, ninv_s_hi, q);
@@ -170,7 +187,341 @@ AVX512 void ccc_ntt_inverse_avx512(const ccc_ntt_tables *t, uint64_t *a, int laz
     }
 }
 
+
+/* ======================= double-precision kernel, q < 2^50 ======================= */
+
+#define FPK static inline __attribute__((always_inline, target("avx512f,avx512dq")))
+#define RD_ (_MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
+
+typedef struct { __m512d q, two_q, M, qinv; } fpc;
+
+/*
+ * w*y mod q in [0, q) for integers y < 2^52 and w < q < 2^50, wq = w/q rounded down to a
+ * multiple of 2^-53 (0 <= w/q - wq < 2^-53). Exactness:
+ *   h = fl(y*w) and l = y*w - h exactly (FMA), |l| <= ulp(h)/2 <= 2^49;
+ *   k = floor(y*wq): the FMA adds M = 2^52 and rounds down, and y*wq < 2^52, so the sum lies in
+ *       [2^52, 2^53) where doubles are the integers: k is exact. Since 0 <= y*w/q - y*wq
+ *       < 2^52 * 2^-53 = 1/2, k is floor(y*w/q) or one less, so y*w - k*q lies in [0, 2q);
+ *   h - k*q = (y*w - k*q) - l is an integer of magnitude < 2^51 + 2^49 < 2^53: the fused
+ *       negative multiply-add is exact, and so is adding l back. One conditional subtraction.
+ */
+FPK __m512d fp_mulmod(__m512d y, __m512d w, __m512d wq, const fpc *c) {
+    __m512d h = _mm512_mul_pd(y, w);
+    __m512d l = _mm512_fmsub_pd(y, w, h);
+    __m512d k = _mm512_sub_pd(_mm512_fmadd_round_pd(y, wq, c->M, RD_), c->M);
+    __m512d r = _mm512_add_pd(_mm512_fnmadd_pd(k, c->q, h), l);
+    return _mm512_mask_sub_pd(r, _mm512_cmp_pd_mask(r, c->q, _CMP_GE_OQ), r, c->q);
+}
+
+FPK __m512d fp_sub_if_ge(__m512d x, __m512d m) {
+    return _mm512_mask_sub_pd(x, _mm512_cmp_pd_mask(x, m, _CMP_GE_OQ), x, m);
+}
+
+FPK void fp_fwd_bf(__m512d *x, __m512d *y, __m512d w, __m512d wq, const fpc *c) {
+    __m512d u = fp_sub_if_ge(*x, c->two_q);                    /* [0, 2q) */
+    __m512d v = fp_mulmod(*y, w, wq, c);                       /* [0, q)  */
+    *x = _mm512_add_pd(u, v);                                  /* [0, 3q) */
+    *y = _mm512_sub_pd(_mm512_add_pd(u, c->two_q), v);         /* (q, 4q) */
+}
+
+FPK void fp_inv_bf(__m512d *x, __m512d *y, __m512d w, __m512d wq, const fpc *c) {
+    __m512d u = *x, v = *y;
+    *x = fp_sub_if_ge(_mm512_add_pd(u, v), c->two_q);
+    *y = fp_mulmod(_mm512_sub_pd(_mm512_add_pd(u, c->two_q), v), w, wq, c);
+}
+
+/* x*y mod q in [0, 2q) for x, y in [0, q): as fp_mulmod with w = x and wq = x*qinv rounded down;
+   0 <= x/q - wq < 2^-51 * x/q (two roundings down of relative size < 2^-52), so y*wq is within
+   y*2^-51 < 1/2 below x*y/q and the quotient is exact or one short. */
+FPK __m512d fp_pointwise(__m512d x, __m512d y, const fpc *c) {
+    __m512d xq = _mm512_mul_round_pd(x, c->qinv, RD_);
+    __m512d h = _mm512_mul_pd(x, y);
+    __m512d l = _mm512_fmsub_pd(x, y, h);
+    __m512d k = _mm512_sub_pd(_mm512_fmadd_round_pd(y, xq, c->M, RD_), c->M);
+    return _mm512_add_pd(_mm512_fnmadd_pd(k, c->q, h), l);
+}
+
+/* Loads/stores: integer arrays are converted (values < 2^52 are exact either way). */
+FPK __m512d fp_load(const uint64_t *p, const int from_int) {
+    return from_int ? _mm512_cvtepu64_pd(_mm512_loadu_si512((const void *)p))
+                    : _mm512_loadu_pd((const double *)p);
+}
+
+enum { OUT_DBL = 0, OUT_INT = 1, OUT_INT_REDUCED = 2, OUT_DBL_REDUCED = 3 };
+
+/* Forward outputs are < 4q; OUT_*_REDUCED reduce them to [0, q). */
+FPK void fp_store(uint64_t *p, __m512d v, const int mode, const fpc *c) {
+    if (mode == OUT_INT_REDUCED || mode == OUT_DBL_REDUCED) {
+        v = fp_sub_if_ge(v, c->two_q);
+        v = fp_sub_if_ge(v, c->q);
+    }
+    if (mode == OUT_INT || mode == OUT_INT_REDUCED)
+        _mm512_storeu_si512((void *)p, _mm512_cvttpd_epu64(v));
+    else
+        _mm512_storeu_pd((double *)p, v);
+}
+
+/* A stage with gap >= 8: m groups with twiddles tw[m + i]. */
+FPK void fp_big_stage(uint64_t *a, const uint64_t *src, uint64_t m, uint64_t gap, const double *tw,
+                      const double *twq, const int inverse, const int from_int, const int out_mode,
+                      const fpc *c) {
+    for (uint64_t i = 0; i < m; i++) {
+        const __m512d w = _mm512_set1_pd(tw[m + i]), wq = _mm512_set1_pd(twq[m + i]);
+        uint64_t *x = a + 2 * i * gap, *y = x + gap;
+        const uint64_t *sx = src + 2 * i * gap, *sy = sx + gap;
+        for (uint64_t j = 0; j < gap; j += 8) {
+            __m512d vx = fp_load(sx + j, from_int), vy = fp_load(sy + j, from_int);
+            if (inverse) fp_inv_bf(&vx, &vy, w, wq, c); else fp_fwd_bf(&vx, &vy, w, wq, c);
+            fp_store(x + j, vx, out_mode, c);
+            fp_store(y + j, vy, out_mode, c);
+        }
+    }
+}
+
+/* Two stages with gaps 2g and g (g >= 8) in one pass: for each of the m groups of 4g
+   coefficients, x0..x3 at offsets 0, g, 2g, 3g. Forward: stage (m, 2g) then (2m, g).
+   Inverse: stage (2m, g) then (m, 2g). Same butterflies, same values as two radix-2 passes. */
+FPK void fp_radix4_stage(uint64_t *a, const uint64_t *src, uint64_t m, uint64_t g, const double *tw,
+                         const double *twq, const int inverse, const int from_int, const fpc *c) {
+    for (uint64_t i = 0; i < m; i++) {
+        const __m512d w1 = _mm512_set1_pd(tw[m + i]), w1q = _mm512_set1_pd(twq[m + i]);
+        const __m512d w2 = _mm512_set1_pd(tw[2 * m + 2 * i]), w2q = _mm512_set1_pd(twq[2 * m + 2 * i]);
+        const __m512d w3 = _mm512_set1_pd(tw[2 * m + 2 * i + 1]), w3q = _mm512_set1_pd(twq[2 * m + 2 * i + 1]);
+        uint64_t *p0 = a + 4 * i * g, *p1 = p0 + g, *p2 = p1 + g, *p3 = p2 + g;
+        const uint64_t *s0 = src + 4 * i * g, *s1 = s0 + g, *s2 = s1 + g, *s3 = s2 + g;
+        for (uint64_t j = 0; j < g; j += 8) {
+            __m512d x0 = fp_load(s0 + j, from_int), x1 = fp_load(s1 + j, from_int);
+            __m512d x2 = fp_load(s2 + j, from_int), x3 = fp_load(s3 + j, from_int);
+            if (inverse) {
+                fp_inv_bf(&x0, &x1, w2, w2q, c);
+                fp_inv_bf(&x2, &x3, w3, w3q, c);
+                fp_inv_bf(&x0, &x2, w1, w1q, c);
+                fp_inv_bf(&x1, &x3, w1, w1q, c);
+            } else {
+                fp_fwd_bf(&x0, &x2, w1, w1q, c);
+                fp_fwd_bf(&x1, &x3, w1, w1q, c);
+                fp_fwd_bf(&x0, &x1, w2, w2q, c);
+                fp_fwd_bf(&x2, &x3, w3, w3q, c);
+            }
+            fp_store(p0 + j, x0, OUT_DBL, c);
+            fp_store(p1 + j, x1, OUT_DBL, c);
+            fp_store(p2 + j, x2, OUT_DBL, c);
+            fp_store(p3 + j, x3, OUT_DBL, c);
+        }
+    }
+}
+
+/* The three stages with gaps 4, 2, 1 (forward) or 1, 2, 4 (inverse) in one pass over blocks of
+   16 coefficients kept in two registers; U blocks are interleaved to overlap their latency. */
+#define SMALL_U 4
+FPK void fp_small3_u(uint64_t *a, uint64_t n, const double *tw, const double *twq, const int inverse,
+                     const int from_int, const int out_mode, const fpc *c, const uint64_t u,
+                     const double *pw) {
+    const uint64_t m1 = n >> 1, m2 = n >> 2, m4 = n >> 3;
+    const __m512i ev = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+    const __m512i od = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+    const __m512i p2x = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+    const __m512i p2y = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+    const __m512i p1x = _mm512_setr_epi64(0, 8, 2, 10, 4, 12, 6, 14);
+    const __m512i p1y = _mm512_setr_epi64(1, 9, 3, 11, 5, 13, 7, 15);
+    const __m512i lo4 = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
+    const __m512i hi4 = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
+    const __m512i b0 = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+    const __m512i b1 = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+    const __m512i w4idx = _mm512_setr_epi64(0, 0, 0, 0, 1, 1, 1, 1);
+    const __m512i w2idx = _mm512_setr_epi64(0, 0, 1, 1, 2, 2, 3, 3);
+    for (uint64_t j0 = 0, blk = 0; j0 < n; j0 += 16 * u, blk += u) {
+        __m512d x[SMALL_U], y[SMALL_U], w4[SMALL_U], w4q[SMALL_U], w2[SMALL_U], w2q[SMALL_U], w1[SMALL_U], w1q[SMALL_U];
+        for (uint64_t k = 0; k < u; k++) {
+            const uint64_t b = blk + k;
+            __m512d v0 = fp_load(a + j0 + 16 * k, from_int), v1 = fp_load(a + j0 + 16 * k + 8, from_int);
+            if (pw) {   /* fused pointwise product (inverse of a ring product) */
+                v0 = fp_pointwise(v0, _mm512_loadu_pd(pw + j0 + 16 * k), c);
+                v1 = fp_pointwise(v1, _mm512_loadu_pd(pw + j0 + 16 * k + 8), c);
+            }
+            w4[k] = _mm512_permutexvar_pd(w4idx, _mm512_castpd128_pd512(_mm_loadu_pd(tw + m4 + 2 * b)));
+            w4q[k] = _mm512_permutexvar_pd(w4idx, _mm512_castpd128_pd512(_mm_loadu_pd(twq + m4 + 2 * b)));
+            w2[k] = _mm512_permutexvar_pd(w2idx, _mm512_castpd256_pd512(_mm256_loadu_pd(tw + m2 + 4 * b)));
+            w2q[k] = _mm512_permutexvar_pd(w2idx, _mm512_castpd256_pd512(_mm256_loadu_pd(twq + m2 + 4 * b)));
+            w1[k] = _mm512_loadu_pd(tw + m1 + 8 * b);
+            w1q[k] = _mm512_loadu_pd(twq + m1 + 8 * b);
+            x[k] = _mm512_permutex2var_pd(v0, inverse ? ev : lo4, v1);
+            y[k] = _mm512_permutex2var_pd(v0, inverse ? od : hi4, v1);
+        }
+        if (!inverse) {
+            for (uint64_t k = 0; k < u; k++) fp_fwd_bf(&x[k], &y[k], w4[k], w4q[k], c);     /* gap 4 */
+            for (uint64_t k = 0; k < u; k++) {
+                __m512d t = _mm512_permutex2var_pd(x[k], p2x, y[k]);
+                y[k] = _mm512_permutex2var_pd(x[k], p2y, y[k]);
+                x[k] = t;
+            }
+            for (uint64_t k = 0; k < u; k++) fp_fwd_bf(&x[k], &y[k], w2[k], w2q[k], c);     /* gap 2 */
+            for (uint64_t k = 0; k < u; k++) {
+                __m512d t = _mm512_permutex2var_pd(x[k], p1x, y[k]);
+                y[k] = _mm512_permutex2var_pd(x[k], p1y, y[k]);
+                x[k] = t;
+            }
+            for (uint64_t k = 0; k < u; k++) fp_fwd_bf(&x[k], &y[k], w1[k], w1q[k], c);     /* gap 1 */
+            for (uint64_t k = 0; k < u; k++) {
+                fp_store(a + j0 + 16 * k, _mm512_permutex2var_pd(x[k], b0, y[k]), out_mode, c);
+                fp_store(a + j0 + 16 * k + 8, _mm512_permutex2var_pd(x[k], b1, y[k]), out_mode, c);
+            }
+        } else {
+            for (uint64_t k = 0; k < u; k++) fp_inv_bf(&x[k], &y[k], w1[k], w1q[k], c);     /* gap 1 */
+            for (uint64_t k = 0; k < u; k++) {
+                __m512d t = _mm512_permutex2var_pd(x[k], p1x, y[k]);
+                y[k] = _mm512_permutex2var_pd(x[k], p1y, y[k]);
+                x[k] = t;
+            }
+            for (uint64_t k = 0; k < u; k++) fp_inv_bf(&x[k], &y[k], w2[k], w2q[k], c);     /* gap 2 */
+            for (uint64_t k = 0; k < u; k++) {
+                __m512d t = _mm512_permutex2var_pd(x[k], p2x, y[k]);
+                y[k] = _mm512_permutex2var_pd(x[k], p2y, y[k]);
+                x[k] = t;
+            }
+            for (uint64_t k = 0; k < u; k++) fp_inv_bf(&x[k], &y[k], w4[k], w4q[k], c);     /* gap 4 */
+            for (uint64_t k = 0; k < u; k++) {
+                fp_store(a + j0 + 16 * k, _mm512_permutex2var_pd(x[k], lo4, y[k]), out_mode, c);
+                fp_store(a + j0 + 16 * k + 8, _mm512_permutex2var_pd(x[k], hi4, y[k]), out_mode, c);
+            }
+        }
+    }
+}
+
+FPK void fp_small3(uint64_t *a, uint64_t n, const double *tw, const double *twq, const int inverse,
+                   const int from_int, const int out_mode, const fpc *c) {
+    if (n >= 16 * SMALL_U) fp_small3_u(a, n, tw, twq, inverse, from_int, out_mode, c, SMALL_U, NULL);
+    else fp_small3_u(a, n, tw, twq, inverse, from_int, out_mode, c, 1, NULL);
+}
+
+/* Inverse first pass of a ring product: a <- small stages of (a * pw), both doubles in [0, q). */
+FPK void fp_small3_pw(uint64_t *a, uint64_t n, const double *tw, const double *twq, const double *pw,
+                      const fpc *c) {
+    if (n >= 16 * SMALL_U) fp_small3_u(a, n, tw, twq, 1, 0, OUT_DBL, c, SMALL_U, pw);
+    else fp_small3_u(a, n, tw, twq, 1, 0, OUT_DBL, c, 1, pw);
+}
+
+FPK fpc fp_consts(uint64_t q) {
+    fpc c;
+    c.q = _mm512_set1_pd((double)q);
+    c.two_q = _mm512_set1_pd((double)(2 * q));
+    c.M = _mm512_set1_pd(0x1p52);
+    c.qinv = _mm512_set1_pd(recip_down_fp(q));
+    return c;
+}
+
+/* Forward transform: input integers (< 4q), output per out_mode (OUT_INT lazy, OUT_INT_REDUCED,
+   OUT_DBL_REDUCED). n >= 16: log2(n) - 3 stages with gap >= 8 (radix-4 passes, one radix-2 pass
+   first when their number is odd), then the three small stages in one pass. */
+__attribute__((target("avx512f,avx512dq")))
+static void forward_fp(const ccc_ntt_tables *t, uint64_t *a, const uint64_t *src, int out_mode) {
+    const uint64_t n = t->n;
+    const fpc c = fp_consts(t->mod.q);
+    uint32_t big = t->log_n - 3;
+    uint64_t m = 1, gap = n >> 1;
+    if (big & 1) {
+        fp_big_stage(a, src, m, gap, t->fwd_f, t->fwd_fq, 0, 1, OUT_DBL, &c);
+        m <<= 1; gap >>= 1;
+    } else {
+        fp_radix4_stage(a, src, m, gap >> 1, t->fwd_f, t->fwd_fq, 0, 1, &c);
+        m <<= 2; gap >>= 2;
+    }
+    for (; gap >= 16; m <<= 2, gap >>= 2)
+        fp_radix4_stage(a, a, m, gap >> 1, t->fwd_f, t->fwd_fq, 0, 0, &c);
+    if (out_mode == OUT_INT) fp_small3(a, n, t->fwd_f, t->fwd_fq, 0, 0, OUT_INT, &c);
+    else if (out_mode == OUT_INT_REDUCED) fp_small3(a, n, t->fwd_f, t->fwd_fq, 0, 0, OUT_INT_REDUCED, &c);
+    else fp_small3(a, n, t->fwd_f, t->fwd_fq, 0, 0, OUT_DBL_REDUCED, &c);
+}
+
+/* Inverse transform with final scaling by s: input integers (< 2q) or doubles, output integers
+   in [0, q). The scaling is folded into the last stage: x' = (u + v)*s, y' = (u - v + 2q)*(w*s),
+   both fully reduced, which are the values of a separate scaling pass. */
+__attribute__((target("avx512f,avx512dq")))
+static void inverse_fp(const ccc_ntt_tables *t, uint64_t *a, int from_int, uint64_t s, const double *pw) {
+    const uint64_t n = t->n, q = t->mod.q;
+    const fpc c = fp_consts(q);
+    if (pw) fp_small3_pw(a, n, t->inv_f, t->inv_fq, pw, &c);
+    else if (from_int) fp_small3(a, n, t->inv_f, t->inv_fq, 1, 1, OUT_DBL, &c);
+    else fp_small3(a, n, t->inv_f, t->inv_fq, 1, 0, OUT_DBL, &c);
+    /* big stages m = n/16 ... 2 (gap 8 ... n/4), then m = 1 with the scaling */
+    uint32_t big = t->log_n - 4;
+    uint64_t m = n >> 4, gap = 8;
+    if (big & 1) {
+        fp_big_stage(a, a, m, gap, t->inv_f, t->inv_fq, 1, 0, OUT_DBL, &c);
+        m >>= 1; gap <<= 1;
+    }
+    for (; m >= 4; m >>= 2, gap <<= 2)
+        fp_radix4_stage(a, a, m >> 1, gap, t->inv_f, t->inv_fq, 1, 0, &c);
+    /* last stage (m = 1, gap = n/2) fused with the scaling */
+    ccc_modulus mod = t->mod;
+    const uint64_t sw = ccc_mul_mod(&mod, s, t->inv[1]);
+    const __m512d vs = _mm512_set1_pd((double)s), vsq = _mm512_set1_pd(ratio_down_fp(s, q));
+    const __m512d vsw = _mm512_set1_pd((double)sw), vswq = _mm512_set1_pd(ratio_down_fp(sw, q));
+    uint64_t *x = a, *y = a + gap;
+    for (uint64_t j = 0; j < gap; j += 8) {
+        __m512d u = fp_load(x + j, 0), v = fp_load(y + j, 0);
+        __m512d sum = fp_mulmod(_mm512_add_pd(u, v), vs, vsq, &c);
+        __m512d dif = fp_mulmod(_mm512_sub_pd(_mm512_add_pd(u, c.two_q), v), vsw, vswq, &c);
+        fp_store(x + j, sum, OUT_INT, &c);
+        fp_store(y + j, dif, OUT_INT, &c);
+    }
+}
+
+/* ======================= Montgomery pointwise (integer kernel) ======================= */
+
+/* a*b*2^-64 mod q in [0, 2q) for a, b < q < 2^62 (see ccc_mont_mul). */
+AVX512 static inline __m512i mont_mul_vec(__m512i a, __m512i b, __m512i q, __m512i q_hi, __m512i qinv) {
+    __m512i hi = mulhi64(a, b, _mm512_srli_epi64(b, 32));
+    __m512i lo = _mm512_mullo_epi64(a, b);
+    __m512i m = _mm512_mullo_epi64(lo, qinv);
+    __m512i t = _mm512_add_epi64(hi, mulhi64(m, q, q_hi));
+    return _mm512_mask_add_epi64(t, _mm512_test_epi64_mask(lo, lo), t, _mm512_set1_epi64(1));
+}
+
+/* ======================= entry points ======================= */
+
+AVX512 void ccc_ntt_forward_avx512(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
+    if (t->n < CCC_NTT_AVX512_MIN_N) { ccc_ntt_forward_portable(t, a, lazy_output); return; }
+    if (t->canonical) forward_fp(t, a, a, lazy_output ? OUT_INT : OUT_INT_REDUCED);
+    else forward_int(t, a, lazy_output);
+}
+
+AVX512 void ccc_ntt_inverse_avx512(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
+    if (t->n < CCC_NTT_AVX512_MIN_N) { ccc_ntt_inverse_portable(t, a, lazy_output); return; }
+    if (t->canonical) inverse_fp(t, a, 1, t->n_inv, NULL);
+    else inverse_int(t, a, lazy_output, t->n_inv, t->n_inv_shoup);
+}
+
+AVX512 void ccc_ntt_negacyclic_mul_avx512(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
+                                          const uint64_t *b, uint64_t *scratch) {
+    const uint64_t n = t->n, q = t->mod.q;
+    if (t->canonical) {
+        /* The forward transforms read the operands in their first pass (no copies), the values
+           stay doubles until the last inverse stage, and the pointwise product is fused into the
+           first inverse pass. */
+        forward_fp(t, scratch, b, OUT_DBL_REDUCED);
+        forward_fp(t, out, a, OUT_DBL_REDUCED);
+        inverse_fp(t, out, 0, t->n_inv, (const double *)scratch);
+        return;
+    }
+    memcpy(scratch, b, n * sizeof *scratch);
+    if (out != a) memmove(out, a, n * sizeof *out);
+    forward_int(t, out, 0);
+    forward_int(t, scratch, 0);
+    const __m512i vq = _mm512_set1_epi64((long long)q), vq_hi = _mm512_set1_epi64((long long)(q >> 32));
+    const __m512i qinv = _mm512_set1_epi64((long long)t->mont_qinv);
+    for (uint64_t j = 0; j < n; j += 8) {
+        __m512i x = _mm512_loadu_si512((const void *)(out + j)), y = _mm512_loadu_si512((const void *)(scratch + j));
+        _mm512_storeu_si512((void *)(out + j), mont_mul_vec(x, y, vq, vq_hi, qinv));
+    }
+    inverse_int(t, out, 0, t->mont_scale, t->mont_scale_shoup);
+}
+
 #else  /* not x86-64: never selected (ccc_cpu_kernels reports no AVX-512) */
 void ccc_ntt_forward_avx512(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) { ccc_ntt_forward_portable(t, a, lazy_output); }
 void ccc_ntt_inverse_avx512(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) { ccc_ntt_inverse_portable(t, a, lazy_output); }
+void ccc_ntt_negacyclic_mul_avx512(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
+                                   const uint64_t *b, uint64_t *scratch) {
+    (void)t; (void)out; (void)a; (void)b; (void)scratch;   /* never selected off x86-64 */
+}
 #endif

@@ -144,22 +144,29 @@ public final class NTTPlan: @unchecked Sendable {
         try checkCount(b.count)
         try checkReduced(a)
         try checkReduced(b)
-        var out = [UInt64](repeating: 0, count: degree)
-        var scratch = [UInt64](repeating: 0, count: degree)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { po in
-                    scratch.withUnsafeMutableBufferPointer { ps in
+        let n = degree
+        // One allocation (the result); the scratch operand lives on the stack when it fits.
+        return [UInt64](unsafeUninitializedCapacity: n) { po, initialized in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { ps in
                         withTables { ccc_ntt_negacyclic_mul($0, po.baseAddress, pa.baseAddress, pb.baseAddress, ps.baseAddress) }
                     }
                 }
             }
+            initialized = n
         }
-        return out
     }
 
     private func checkReduced(_ a: [UInt64]) throws(CryptoCoreError) {
         let q = modulus.value
+        // Branch-free scan first (vectorizes); the error path finds the offending value.
+        let allReduced = a.withUnsafeBufferPointer { p in
+            var bad: UInt64 = 0
+            for x in p { bad |= x >= q ? 1 : 0 }
+            return bad == 0
+        }
+        if allReduced { return }
         for x in a where x >= q { throw .invalidArgument("coefficient \(x) is not reduced modulo \(q)") }
     }
 

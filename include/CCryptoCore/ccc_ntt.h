@@ -13,6 +13,16 @@
  * Lazy reduction (Harvey): the forward transform accepts inputs in [0, 4q) (CCC_NTT_INPUT_LAZY)
  * or [0, q), and returns outputs in [0, 4q) when lazy_output is non-zero, else in [0, q).
  * The inverse accepts inputs in [0, 2q) and returns [0, 2q) when lazy_output, else [0, q).
+ *
+ * Butterflies (every kernel computes exactly these values, so lazy outputs are bit-identical):
+ *   forward (Cooley-Tukey): u = x reduced to [0, 2q), v = w*y mod q (Shoup), x' = u + v,
+ *            y' = u - v + 2q;
+ *   inverse (Gentleman-Sande): x' = (u + v) reduced to [0, 2q), y' = (u - v + 2q)*w mod q (Shoup),
+ *            then every coefficient is multiplied by n^-1 mod q (Shoup).
+ * For q >= 2^50 the Shoup products are lazy, in [0, 2q), exactly w*x - floor(w'*x / 2^64)*q.
+ * For q < 2^50 every Shoup product is fully reduced to [0, q) (so the values are canonical and a
+ * kernel may compute them by any exact method, e.g. with double-precision FMA), and the inverse
+ * therefore always returns [0, q).
  */
 #ifndef CCC_NTT_H
 #define CCC_NTT_H
@@ -44,6 +54,16 @@ typedef struct ccc_ntt_tables {
     uint64_t *fwd_shoup;
     uint64_t *inv;           /* n: psi^-bitrev(i), i = 0..n-1 (entry 0 unused) */
     uint64_t *inv_shoup;
+    /* Added for the fast kernels (filled by ccc_ntt_tables_init). */
+    uint32_t canonical;      /* 1 when q < 2^50: transform products fully reduced (see above) */
+    uint32_t reserved;
+    double *fwd_f;           /* n: fwd[i] as a double (q < 2^50 only, else zero) */
+    double *fwd_fq;          /* n: fwd[i]/q rounded down to a multiple of 2^-53 */
+    double *inv_f;
+    double *inv_fq;
+    uint64_t mont_qinv;      /* -q^-1 mod 2^64 (Montgomery pointwise products) */
+    uint64_t mont_scale;     /* n^-1 * 2^64 mod q: inverse scaling after Montgomery products */
+    uint64_t mont_scale_shoup;
 } ccc_ntt_tables;
 
 /* Number of 64-bit words of storage the tables of degree n need. */
@@ -97,6 +117,8 @@ void ccc_flint_mulmod_run(ccc_flint_mulmod *ctx);
 void ccc_flint_mul_fold_run(ccc_flint_mulmod *ctx);
 /* Copies the last result's n coefficients to out. */
 void ccc_flint_mulmod_result(const ccc_flint_mulmod *ctx, uint64_t *out);
+/* The degree n of the prepared operands. */
+uint64_t ccc_flint_mulmod_n(const ccc_flint_mulmod *ctx);
 void ccc_flint_mulmod_destroy(ccc_flint_mulmod *ctx);
 
 #ifdef __cplusplus
