@@ -1,6 +1,7 @@
 /// `max(0, x)`.
 public final class ReLU<Scalar: NNScalar>: Layer {
     private var input: Tensor<Scalar>?
+    /// Creates the layer.
     public init() {}
     public var spec: LayerSpec { .relu }
     public func outputShape(forInput shape: [Int]) throws -> [Int] { shape }
@@ -21,6 +22,7 @@ public final class ReLU<Scalar: NNScalar>: Layer {
 /// `x^2` (CryptoNets' activation; multiplicative depth 1).
 public final class Square<Scalar: NNScalar>: Layer {
     private var input: Tensor<Scalar>?
+    /// Creates the layer.
     public init() {}
     public var spec: LayerSpec { .square }
     public func outputShape(forInput shape: [Int]) throws -> [Int] { shape }
@@ -44,6 +46,7 @@ public final class Polynomial<Scalar: NNScalar>: Layer {
     /// `c0, c1, ..., cd`.
     public let coefficients: [Scalar]
     private var input: Tensor<Scalar>?
+    /// A polynomial with coefficients `c0 ... cd`.
     public init(coefficients: [Scalar]) { self.coefficients = coefficients }
     public var spec: LayerSpec { .polynomial(coefficients.map { Double($0) }) }
     public func outputShape(forInput shape: [Int]) throws -> [Int] { shape }
@@ -77,10 +80,14 @@ public final class Polynomial<Scalar: NNScalar>: Layer {
 /// A polynomial activation with its own coefficients per channel: the result of folding a batch
 /// normalization into the following polynomial. Stores the tensor `coefficients [C, d + 1]`.
 public final class ChannelPolynomial<Scalar: NNScalar>: Layer {
+    /// Coefficients `[channels, degree + 1]`, lowest degree first.
     public private(set) var coefficients: Tensor<Scalar>
     private var input: Tensor<Scalar>?
+    /// A per-channel polynomial from a `[channels, degree + 1]` coefficient tensor.
     public init(coefficients: Tensor<Scalar>) { self.coefficients = coefficients }
+    /// The number of channels.
     public var channels: Int { coefficients.shape[0] }
+    /// The polynomial degree.
     public var degree: Int { coefficients.shape[1] - 1 }
     public var spec: LayerSpec { .channelPolynomial(channels: channels, degree: degree) }
     public var stateShapes: [(name: String, shape: [Int])] { [("coefficients", coefficients.shape)] }
@@ -125,6 +132,7 @@ public final class ChannelPolynomial<Scalar: NNScalar>: Layer {
 /// The logistic function `1 / (1 + e^-x)`.
 public final class Sigmoid<Scalar: NNScalar>: Layer {
     private var output: Tensor<Scalar>?
+    /// Creates the layer.
     public init() {}
     public var spec: LayerSpec { .sigmoid }
     public func outputShape(forInput shape: [Int]) throws -> [Int] { shape }
@@ -146,6 +154,7 @@ public final class Sigmoid<Scalar: NNScalar>: Layer {
 /// Softmax over the features of each sample (all non-batch dimensions).
 public final class Softmax<Scalar: NNScalar>: Layer {
     private var output: Tensor<Scalar>?
+    /// Creates the layer.
     public init() {}
     public var spec: LayerSpec { .softmax }
     public func outputShape(forInput shape: [Int]) throws -> [Int] { shape }

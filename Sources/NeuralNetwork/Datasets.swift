@@ -8,6 +8,7 @@ public struct LabeledImages: Sendable {
     /// One class index per image.
     public var labels: [Int]
 
+    /// Checks that there is one non-negative label per image of a rank-4 tensor.
     public init(images: Tensor<Float>, labels: [Int]) throws {
         guard images.rank == 4, images.shape[0] == labels.count else {
             throw NeuralNetworkError.shapeMismatch(context: "LabeledImages", expected: [labels.count, -1, -1, -1], actual: images.shape)
@@ -97,6 +98,7 @@ public struct LabeledImages: Sendable {
 
 /// The MNIST files in their usual names (`train-images-idx3-ubyte[.gz]`, `t10k-...`).
 public enum MNIST {
+    /// The 60,000 training or 10,000 test images.
     public enum Split: String, Sendable { case train, test }
 
     /// Loads a split from a directory holding the IDX files, raw or `.gz`.
@@ -129,6 +131,7 @@ public struct Preprocessing: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey { case inputShape = "input_shape", padding, mean, std }
 
+    /// A preprocessing description (checked by `validate()` before use).
     public init(inputShape: [Int], padding: [Int] = [0, 0, 0, 0], mean: [Double] = [0], std: [Double] = [1]) {
         self.inputShape = inputShape
         self.padding = padding
@@ -184,11 +187,14 @@ public struct Preprocessing: Codable, Equatable, Sendable {
 /// 32-bit dimensions, then the elements in big-endian order. Gzip-compressed files are detected by
 /// their magic bytes and inflated with zlib.
 public struct IDXFile: Sendable {
+    /// The element type, from the third magic byte.
     public enum DataType: UInt8, Sendable {
         case unsignedByte = 0x08, signedByte = 0x09, short = 0x0B, int = 0x0C, float = 0x0D, double = 0x0E
         var size: Int { switch self { case .unsignedByte, .signedByte: 1; case .short: 2; case .int, .float: 4; case .double: 8 } }
     }
+    /// The element type.
     public let dataType: DataType
+    /// The dimensions.
     public let shape: [Int]
     /// The element bytes (big-endian), `shape.product * dataType.size` of them.
     public let payload: [UInt8]

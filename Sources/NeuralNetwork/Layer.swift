@@ -7,6 +7,7 @@ public final class Parameter<Scalar: NNScalar> {
     /// d(loss)/d(value) from the last backward pass (overwritten, not accumulated).
     public var gradient: Tensor<Scalar>
 
+    /// A parameter with a zero gradient.
     public init(name: String, value: Tensor<Scalar>) {
         self.name = name
         self.value = value

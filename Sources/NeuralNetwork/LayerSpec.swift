@@ -14,10 +14,15 @@ public struct LayerSpec: Codable, Equatable, Sendable {
         case sigmoid, softmax, flatten
     }
 
+    /// The layer kind (JSON `type`).
     public var type: Kind
+    /// Convolution input channels.
     public var inChannels: Int?
+    /// Convolution output channels.
     public var outChannels: Int?
+    /// Dense input features.
     public var inFeatures: Int?
+    /// Dense output features.
     public var outFeatures: Int?
     /// `[height, width]` of a convolution or pooling window.
     public var kernelSize: [Int]?
@@ -42,6 +47,7 @@ public struct LayerSpec: Codable, Equatable, Sendable {
         case numFeatures = "num_features", eps, momentum, coefficients, degree
     }
 
+    /// A description with only the kind set.
     public init(type: Kind) { self.type = type }
 
     /// A 2-D convolution (weights `[out, in, kh, kw]`, bias `[out]`).
@@ -92,10 +98,15 @@ public struct LayerSpec: Codable, Equatable, Sendable {
         s.momentum = momentum
         return s
     }
+    /// ReLU, `max(0, x)`.
     public static var relu: LayerSpec { LayerSpec(type: .relu) }
+    /// The square activation `x^2`.
     public static var square: LayerSpec { LayerSpec(type: .square) }
+    /// The logistic sigmoid.
     public static var sigmoid: LayerSpec { LayerSpec(type: .sigmoid) }
+    /// Softmax over each sample.
     public static var softmax: LayerSpec { LayerSpec(type: .softmax) }
+    /// Flattening to `[N, features]`.
     public static var flatten: LayerSpec { LayerSpec(type: .flatten) }
     /// A polynomial activation with fixed coefficients `c0, c1, ..., cd`.
     public static func polynomial(_ coefficients: [Double]) -> LayerSpec {

@@ -1,12 +1,17 @@
 /// A fully connected layer `y = x W^T + b` (PyTorch `nn.Linear` layout: `weight [out, in]`,
 /// `bias [out]`). Inputs of any per-sample shape with `inFeatures` elements are flattened.
 public final class Dense<Scalar: NNScalar>: Layer {
+    /// Input features (per-sample element count).
     public let inFeatures: Int
+    /// Output features.
     public let outFeatures: Int
+    /// The weights (layout in the type description).
     public let weight: Parameter<Scalar>
+    /// The bias, one per output feature or channel.
     public let bias: Parameter<Scalar>
     private var cachedInput: Tensor<Scalar>?
 
+    /// A layer with zero weights; see `Sequential.initialize(seed:)`.
     public init(inFeatures: Int, outFeatures: Int) {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
@@ -79,15 +84,23 @@ public final class Dense<Scalar: NNScalar>: Layer {
 /// A 2-D convolution on `[N, C, H, W]` batches through im2col and one BLAS product per batch
 /// (PyTorch `nn.Conv2d` layout: `weight [out, in, kh, kw]`, `bias [out]`).
 public final class Conv2D<Scalar: NNScalar>: Layer {
+    /// Input channels.
     public let inChannels: Int
+    /// Output channels (feature maps).
     public let outChannels: Int
+    /// Window size.
     public let kernel: (height: Int, width: Int)
+    /// Step between windows.
     public let stride: (vertical: Int, horizontal: Int)
+    /// Zero rows/columns added on both sides.
     public let padding: (vertical: Int, horizontal: Int)
+    /// The weights (layout in the type description).
     public let weight: Parameter<Scalar>
+    /// The bias, one per output feature or channel.
     public let bias: Parameter<Scalar>
     private var cache: (input: Tensor<Scalar>, col: [Scalar], geometry: WindowGeometry)?
 
+    /// A convolution with zero weights; see `Sequential.initialize(seed:)`.
     public init(inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) {
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -201,13 +214,19 @@ public final class Conv2D<Scalar: NNScalar>: Layer {
 /// 2-D pooling on `[N, C, H, W]`: average (padding counted as zeros), sum (CryptoNets' scaled mean
 /// pool) or max.
 public final class Pool2D<Scalar: NNScalar>: Layer {
+    /// How a window is reduced.
     public enum Mode: Sendable { case average, sum, max }
+    /// The reduction.
     public let mode: Mode
+    /// Window size.
     public let kernel: (height: Int, width: Int)
+    /// Step between windows.
     public let stride: (vertical: Int, horizontal: Int)
+    /// Zero rows/columns added on both sides.
     public let padding: (vertical: Int, horizontal: Int)
     private var cache: (shape: [Int], geometry: WindowGeometry, argmax: [Int])?
 
+    /// A pooling layer; the stride defaults to the kernel size.
     public init(mode: Mode, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
         self.mode = mode
         self.kernel = kernel
@@ -292,15 +311,23 @@ public final class Pool2D<Scalar: NNScalar>: Layer {
 /// in inference it uses the running statistics. Stored tensors: `weight` (gamma), `bias` (beta),
 /// `running_mean`, `running_var`.
 public final class BatchNorm<Scalar: NNScalar>: Layer {
+    /// Channels (or features) normalized.
     public let features: Int
+    /// Added to the variance before the square root.
     public let eps: Double
+    /// Weight of the batch statistics in the running statistics.
     public let momentum: Double
+    /// The weights (layout in the type description).
     public let weight: Parameter<Scalar>
+    /// The bias, one per output feature or channel.
     public let bias: Parameter<Scalar>
+    /// Running mean used in inference.
     public var runningMean: Tensor<Scalar>
+    /// Running (unbiased) variance used in inference.
     public var runningVar: Tensor<Scalar>
     private var cache: (xhat: [Scalar], invStd: [Scalar], shape: [Int], training: Bool)?
 
+    /// Identity-initialized batch normalization (gamma 1, beta 0, running mean 0, variance 1).
     public init(features: Int, eps: Double = 1e-5, momentum: Double = 0.1) {
         self.features = features
         self.eps = eps
@@ -445,6 +472,7 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
 /// Reshapes `[N, ...]` to `[N, F]`.
 public final class Flatten<Scalar: NNScalar>: Layer {
     private var shape: [Int]?
+    /// Creates the layer.
     public init() {}
     public var spec: LayerSpec { .flatten }
     public func outputShape(forInput shape: [Int]) throws -> [Int] { [shape.reduce(1, *)] }

@@ -50,11 +50,15 @@ public protocol Optimizer<Scalar>: AnyObject {
 /// Stochastic gradient descent with (heavy-ball) momentum and optional L2 weight decay:
 /// `v = momentum * v + g + decay * w; w -= lr * v`.
 public final class SGD<Scalar: NNScalar>: Optimizer {
+    /// Learning rate used in the epoch.
     public var learningRate: Double
+    /// Momentum factor (0 = plain SGD).
     public let momentum: Double
+    /// L2 penalty factor added to the gradient.
     public let weightDecay: Double
     private var velocity: [ObjectIdentifier: [Scalar]] = [:]
 
+    /// SGD with the given rate, momentum and decay.
     public init(learningRate: Double, momentum: Double = 0.9, weightDecay: Double = 0) {
         self.learningRate = learningRate
         self.momentum = momentum
@@ -85,11 +89,14 @@ public final class SGD<Scalar: NNScalar>: Optimizer {
 
 /// Adam (Kingma & Ba) with bias correction and optional decoupled weight decay (AdamW).
 public final class Adam<Scalar: NNScalar>: Optimizer {
+    /// Learning rate used in the epoch.
     public var learningRate: Double
+    /// Moment decay rates, denominator epsilon, decoupled weight decay.
     public let beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double
     private var moments: [ObjectIdentifier: (m: [Scalar], v: [Scalar])] = [:]
     private var t = 0
 
+    /// Adam with the usual defaults.
     public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0) {
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -129,9 +136,13 @@ public final class Adam<Scalar: NNScalar>: Optimizer {
 
 /// Hyper-parameters of a training run.
 public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    /// Which optimizer to use.
     public enum OptimizerKind: String, Codable, Sendable { case sgd, adam }
+    /// Total epochs.
     public var epochs: Int
+    /// Samples per mini-batch.
     public var batchSize: Int
+    /// The optimizer.
     public var optimizer: OptimizerKind
     /// Learning rate of the first epoch.
     public var learningRate: Double
@@ -140,10 +151,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var finalLearningRate: Double
     /// SGD momentum (ignored by Adam).
     public var momentum: Double
+    /// L2 (SGD) or decoupled (Adam) weight decay.
     public var weightDecay: Double
+    /// The loss minimized.
     public var loss: Loss
     /// Random shifts of the raw images by up to this many pixels in each direction (0 = none).
     public var maxShift: Int
+    /// Seed of shuffling and augmentation (initialization takes its own seed).
     public var seed: UInt64
 
     public init(epochs: Int, batchSize: Int = 64, optimizer: OptimizerKind = .adam, learningRate: Double = 1e-3,
@@ -176,9 +190,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
 /// Progress of a training run, reported after each mini-batch.
 public struct TrainingProgress: Sendable {
+    /// Epoch number, from 1.
     public var epoch: Int
+    /// Total epochs.
     public var epochs: Int
+    /// Mini-batch number in the epoch, from 1.
     public var batch: Int
+    /// Mini-batches per epoch.
     public var batches: Int
     /// Running mean loss and accuracy of this epoch so far.
     public var loss: Double
@@ -187,11 +205,17 @@ public struct TrainingProgress: Sendable {
 
 /// Summary of one epoch.
 public struct EpochReport: Codable, Sendable {
+    /// Epoch number, from 1.
     public var epoch: Int
+    /// Mean training loss over the epoch.
     public var loss: Double
+    /// Training accuracy over the epoch (in training mode, augmented).
     public var trainAccuracy: Double
+    /// Test accuracy after the epoch, when a test set was given.
     public var testAccuracy: Double?
+    /// Learning rate used in the epoch.
     public var learningRate: Double
+    /// Wall-clock seconds of the epoch (training only).
     public var seconds: Double
 }
 
@@ -280,6 +304,7 @@ public struct Evaluation: Codable, Sendable {
     public var accuracy: Double
     /// `confusion[true][predicted]` counts.
     public var confusion: [[Int]]
+    /// The number of samples evaluated.
     public var count: Int
     /// Predicted class of each sample.
     public var predictions: [Int]

@@ -30,6 +30,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Degree of the N(0,1) ReLU fit used by cryptonets-bn: 2, 4 or 6.")
     var degree: Int = 2
 
+    @Option(help: "Train this architecture (JSON: {\"input_shape\": [...], \"layers\": [...]}, see ModelFormat.md) with the named architecture's preprocessing and recipe.")
+    var architectureFile: String?
+
     @Option(help: "Train on the first N training images only.")
     var limit: Int?
 
@@ -52,7 +55,14 @@ struct TrainCommand: ParsableCommand {
         if let limit { train = train.prefix(limit) }
         let test = try NNSupport.loadTest(directory: testData)
         let config = reference.trainingConfiguration(epochs: epochs, seed: seed)
-        let network = try Sequential<Float>(architecture: reference.trainingArchitecture(activation: approximation))
+        var architecture = reference.trainingArchitecture(activation: approximation)
+        if let architectureFile {
+            let data = try Data(contentsOf: URL(fileURLWithPath: architectureFile))
+            do { architecture = try JSONDecoder().decode(Architecture.self, from: data) } catch {
+                throw ValidationError("cannot decode \(architectureFile) as an architecture: \(error)")
+            }
+        }
+        let network = try Sequential<Float>(architecture: architecture)
         network.initialize(seed: seed)
         let pre = reference.preprocessing
         NNSupport.write("training \(reference.rawValue) (\(network.parameterCount) parameters) on \(train.count) images, \(config.epochs) epochs\n")
@@ -88,6 +98,7 @@ struct TrainCommand: ParsableCommand {
             "training_log": String(decoding: try encoder.encode(reports), as: UTF8.self),
             "command": "cryptonet train \(architecture) --data <mnist dir> --epochs \(config.epochs) --seed \(seed)"
                 + (reference == .cryptonetsBN && degree != 2 ? " --degree \(degree)" : "") + (limit.map { " --limit \($0)" } ?? "")
+                + (architectureFile.map { " --architecture-file \(URL(fileURLWithPath: $0).lastPathComponent)" } ?? "")
                 + " --output \(URL(fileURLWithPath: output).lastPathComponent)",
         ]
         try ModelFormat.save(ModelFile(network: inference, preprocessing: pre, metadata: metadata), to: URL(fileURLWithPath: output))
