@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .library(name: "CryptoCore", targets: ["CryptoCore"]),
         .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
+        .library(name: "HomomorphicRLWE", targets: ["HomomorphicRLWE"]),
         .executable(name: "cryptonet", targets: ["cryptonet"]),
     ],
     dependencies: [
@@ -33,6 +34,8 @@ let package = Package(
             ]
         ),
         .target(name: "CryptoCore", dependencies: ["CCryptoCore"]),
+        // BFV and CKKS on the RNS/NTT core (issue 4).
+        .target(name: "HomomorphicRLWE", dependencies: ["CryptoCore", "CCryptoCore"], exclude: ["DESIGN.md"]),
         // OpenBLAS (cblas interface) and zlib for the plaintext engine.
         .systemLibrary(name: "COpenBLAS", path: "Sources/CSystemLibs/COpenBLAS"),
         .target(name: "NeuralNetwork", dependencies: ["COpenBLAS"]),
@@ -42,12 +45,14 @@ let package = Package(
             name: "cryptonet",
             dependencies: [
                 "CryptoCore",
+                "HomomorphicRLWE",
                 "NeuralNetwork",
                 "BundledAssets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CryptoCoreTests", dependencies: ["CryptoCore", "CCryptoCore"]),
+        .testTarget(name: "HomomorphicRLWETests", dependencies: ["HomomorphicRLWE", "CryptoCore"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "BundledAssets"]),
     ]
 )

@@ -9,4 +9,5 @@
 #include "ccc_rns.h"
 #include "ccc_bigint.h"
 #include "ccc_modexp.h"
+#include "ccc_rlwe.h"
 #endif
