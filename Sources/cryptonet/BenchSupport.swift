@@ -8,8 +8,9 @@ import Foundation
 //      calls lasts at least `minRunSeconds` (0.1 s by default);
 //   2. `runs` (9 by default) timed runs of that many iterations;
 //   3. the result is the median over the runs of (run time / iterations), in nanoseconds.
-// The reference of each measurement is timed in the same process, right next to it, so the
-// ratio holds on a noisy or shared machine even when the absolute figures move.
+// The reference of each measurement is timed in the same process, right next to it (with
+// measurePair: in alternating runs), so the ratio holds on a noisy or shared machine even when
+// the absolute figures move.
 
 /// Timing parameters of ``measure(minRunSeconds:runs:_:)``.
 enum BenchTiming {
@@ -63,6 +64,38 @@ func measure(minRunSeconds: Double = BenchTiming.defaultMinRunSeconds,
     return benchMedian(perOp)
 }
 
+/// Times a kernel and its reference together and returns both medians (ns per call).
+///
+/// Same method as ``measure(minRunSeconds:runs:_:)``, but the timed runs alternate (kernel,
+/// reference, kernel, reference, …), so a change of machine load during the measurement hits
+/// both alike and their ratio stays meaningful on a shared machine.
+func measurePair(minRunSeconds: Double = BenchTiming.defaultMinRunSeconds,
+                 runs: Int = BenchTiming.defaultRuns,
+                 _ body: () -> Void, reference: () -> Void) -> (median: Double, referenceMedian: Double) {
+    func calibrate(_ f: () -> Void) -> Int {
+        f()  // warm-up
+        let minNs = UInt64(minRunSeconds * 1e9)
+        var iterations = 1
+        while true {
+            let t0 = benchNow()
+            for _ in 0..<iterations { f() }
+            if benchNow() - t0 >= minNs || iterations >= (1 << 40) { return iterations }
+            iterations *= 2
+        }
+    }
+    let ia = calibrate(body), ib = calibrate(reference)
+    var a: [Double] = [], b: [Double] = []
+    for _ in 0..<max(runs, 1) {
+        var t0 = benchNow()
+        for _ in 0..<ia { body() }
+        a.append(Double(benchNow() - t0) / Double(ia))
+        t0 = benchNow()
+        for _ in 0..<ib { reference() }
+        b.append(Double(benchNow() - t0) / Double(ib))
+    }
+    return (benchMedian(a), benchMedian(b))
+}
+
 /// Keeps a value alive so the optimizer cannot remove the computation that produced it.
 @inline(never)
 func benchBlackHole<T>(_ value: T) {
@@ -90,6 +123,8 @@ struct BenchRecord: Codable, Sendable {
     var referenceMedianNs: Double?
     /// `reference_median_ns / median_ns` when a reference was measured (> 1: faster than it).
     var speedup: Double?
+    /// Homomorphic scheme ("bfv", "ckks"), where it applies.
+    var scheme: String? = nil
 
     init(operation: String, n: Int? = nil, modulusBits: Int? = nil, primeBits: Int? = nil,
          kernel: String, medianNs: Double, reference: String? = nil, referenceMedianNs: Double? = nil) {
@@ -170,6 +205,11 @@ struct BenchOutputOptions: ParsableArguments {
     /// ``measure(minRunSeconds:runs:_:)`` with these options.
     func measure(_ body: () -> Void) -> Double {
         cryptonet.measure(minRunSeconds: minRunSeconds, runs: runs, body)
+    }
+
+    /// ``measurePair(minRunSeconds:runs:_:reference:)`` with these options.
+    func measurePair(_ body: () -> Void, reference: () -> Void) -> (median: Double, referenceMedian: Double) {
+        cryptonet.measurePair(minRunSeconds: minRunSeconds, runs: runs, body, reference: reference)
     }
 
     /// Progress notes go to standard error so that `--json` output stays clean.
