@@ -133,31 +133,64 @@ uint32_t ccc_ntt_supported_kernels(const ccc_ntt_tables *t) {
 /* ---- portable kernels (Harvey lazy butterflies) ---- */
 
 /* canon: every Shoup product fully reduced (q < 2^50); a constant in each instantiation. */
-static inline __attribute__((always_inline))
-void forward_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, const int canon) {
+#define PORTABLE_INLINE static inline __attribute__((always_inline))
+
+/* x - m if x >= m else x, for x < 2m and m < 2^63, through the sign bit (compilers turn the
+   comparison form into a branch in some loops, which mispredicts on random data). */
+PORTABLE_INLINE uint64_t sub_if_ge(uint64_t x, uint64_t m) {
+    uint64_t y = x - m;
+    return y + (m & ((uint64_t)0 - (y >> 63)));
+}
+
+/* Cooley-Tukey butterfly on x, y < 4q: x' = u + v, y' = u - v + 2q with u = x mod 2q. */
+PORTABLE_INLINE void fwd_bf(uint64_t *x, uint64_t *y, uint64_t w, uint64_t ws, uint64_t q,
+                            uint64_t two_q, const int canon) {
+    uint64_t u = sub_if_ge(*x, two_q);                          /* [0, 2q) */
+    uint64_t v = ccc_mul_shoup_lazy(*y, w, ws, q);              /* [0, 2q) */
+    if (canon) v = ccc_reduce_once(v, q);                       /* [0, q) */
+    *x = u + v;                                                 /* [0, 4q) */
+    *y = u - v + two_q;                                         /* [0, 4q) */
+}
+
+/* Gentleman-Sande butterfly on x, y < 2q. */
+PORTABLE_INLINE void inv_bf(uint64_t *x, uint64_t *y, uint64_t w, uint64_t ws, uint64_t q,
+                            uint64_t two_q, const int canon) {
+    uint64_t u = *x, v = *y;
+    uint64_t sum = sub_if_ge(u + v, two_q);
+    uint64_t d = ccc_mul_shoup_lazy(u - v + two_q, w, ws, q);   /* [0, 2q) */
+    *x = sum;
+    *y = canon ? ccc_reduce_once(d, q) : d;
+}
+
+/* Stages are done two at a time (radix 4: half the loads and stores), with one radix-2 stage
+   first when log2(n) is odd; the butterflies and their order per coefficient are unchanged. */
+PORTABLE_INLINE void forward_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, const int canon) {
     const uint64_t n = t->n, q = t->mod.q, two_q = 2 * q;
-    uint64_t gap = n;
-    for (uint64_t m = 1; m < n; m <<= 1) {
-        gap >>= 1;
+    uint64_t m = 1, gap = n >> 1;
+    if (t->log_n & 1) {
+        const uint64_t w = t->fwd[1], ws = t->fwd_shoup[1];
+        for (uint64_t j = 0; j < gap; j++) fwd_bf(&a[j], &a[j + gap], w, ws, q, two_q, canon);
+        m = 2; gap >>= 1;
+    }
+    for (; gap >= 2; m <<= 2, gap >>= 2) {
+        const uint64_t g = gap >> 1;
         for (uint64_t i = 0; i < m; i++) {
-            const uint64_t w = t->fwd[m + i], ws = t->fwd_shoup[m + i];
-            uint64_t *x = a + 2 * i * gap, *y = x + gap;
-            for (uint64_t j = 0; j < gap; j++) {
-                uint64_t u = x[j];
-                u -= two_q & ((uint64_t)0 - (uint64_t)(u >= two_q));   /* [0, 2q) */
-                uint64_t v = ccc_mul_shoup_lazy(y[j], w, ws, q);        /* [0, 2q) */
-                if (canon) v = ccc_reduce_once(v, q);                   /* [0, q) */
-                x[j] = u + v;                                           /* [0, 4q) */
-                y[j] = u - v + two_q;                                   /* [0, 4q) */
+            const uint64_t w1 = t->fwd[m + i], ws1 = t->fwd_shoup[m + i];
+            const uint64_t w2 = t->fwd[2 * m + 2 * i], ws2 = t->fwd_shoup[2 * m + 2 * i];
+            const uint64_t w3 = t->fwd[2 * m + 2 * i + 1], ws3 = t->fwd_shoup[2 * m + 2 * i + 1];
+            uint64_t *p = a + 4 * i * g;
+            for (uint64_t j = 0; j < g; j++) {
+                uint64_t x0 = p[j], x1 = p[j + g], x2 = p[j + 2 * g], x3 = p[j + 3 * g];
+                fwd_bf(&x0, &x2, w1, ws1, q, two_q, canon);
+                fwd_bf(&x1, &x3, w1, ws1, q, two_q, canon);
+                fwd_bf(&x0, &x1, w2, ws2, q, two_q, canon);
+                fwd_bf(&x2, &x3, w3, ws3, q, two_q, canon);
+                p[j] = x0; p[j + g] = x1; p[j + 2 * g] = x2; p[j + 3 * g] = x3;
             }
         }
     }
     if (!lazy_output) {
-        for (uint64_t j = 0; j < n; j++) {
-            uint64_t u = a[j];
-            u -= two_q & ((uint64_t)0 - (uint64_t)(u >= two_q));
-            a[j] = ccc_reduce_once(u, q);
-        }
+        for (uint64_t j = 0; j < n; j++) a[j] = ccc_reduce_once(sub_if_ge(a[j], two_q), q);
     }
 }
 
@@ -166,30 +199,43 @@ void ccc_ntt_forward_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_out
     else forward_portable(t, a, lazy_output, 0);
 }
 
-static inline __attribute__((always_inline))
-void inverse_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, uint64_t s,
-                      uint64_t s_shoup, const int canon) {
+/* Final scaling of an inverse output x (< 2q) by s: Shoup-lazy, reduced unless lazy output
+   (always reduced for q < 2^50). */
+PORTABLE_INLINE uint64_t scale_out(uint64_t x, uint64_t s, uint64_t s_shoup, uint64_t q, int lazy_output,
+                                   const int canon) {
+    uint64_t u = ccc_mul_shoup_lazy(x, s, s_shoup, q);
+    return (lazy_output && !canon) ? u : ccc_reduce_once(u, q);
+}
+
+/* Stages two at a time (radix 4), the last one alone when log2(n) is odd, then the scaling.
+   (Fusing the scaling into the last pass measured no better here.) */
+PORTABLE_INLINE void inverse_portable(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, uint64_t s,
+                                      uint64_t s_shoup, const int canon) {
     const uint64_t n = t->n, q = t->mod.q, two_q = 2 * q;
-    uint64_t gap = 1;
-    for (uint64_t m = n >> 1; m >= 1; m >>= 1) {
-        for (uint64_t i = 0; i < m; i++) {
-            const uint64_t w = t->inv[m + i], ws = t->inv_shoup[m + i];
-            uint64_t *x = a + 2 * i * gap, *y = x + gap;
-            for (uint64_t j = 0; j < gap; j++) {
-                uint64_t u = x[j], v = y[j];                            /* [0, 2q) */
-                uint64_t sum = u + v;
-                sum -= two_q & ((uint64_t)0 - (uint64_t)(sum >= two_q));
-                x[j] = sum;
-                uint64_t d = ccc_mul_shoup_lazy(u - v + two_q, w, ws, q);  /* [0, 2q) */
-                y[j] = canon ? ccc_reduce_once(d, q) : d;
+    uint64_t m = n >> 1, gap = 1;
+    for (; m >= 2; m >>= 2, gap <<= 2) {
+        /* stages (m, gap) and (m/2, 2 gap) */
+        const uint64_t g = gap;
+        for (uint64_t i = 0; i < (m >> 1); i++) {
+            const uint64_t w1 = t->inv[m + 2 * i], ws1 = t->inv_shoup[m + 2 * i];
+            const uint64_t w2 = t->inv[m + 2 * i + 1], ws2 = t->inv_shoup[m + 2 * i + 1];
+            const uint64_t w3 = t->inv[(m >> 1) + i], ws3 = t->inv_shoup[(m >> 1) + i];
+            uint64_t *p = a + 4 * i * g;
+            for (uint64_t j = 0; j < g; j++) {
+                uint64_t x0 = p[j], x1 = p[j + g], x2 = p[j + 2 * g], x3 = p[j + 3 * g];
+                inv_bf(&x0, &x1, w1, ws1, q, two_q, canon);
+                inv_bf(&x2, &x3, w2, ws2, q, two_q, canon);
+                inv_bf(&x0, &x2, w3, ws3, q, two_q, canon);
+                inv_bf(&x1, &x3, w3, ws3, q, two_q, canon);
+                p[j] = x0; p[j + g] = x1; p[j + 2 * g] = x2; p[j + 3 * g] = x3;
             }
         }
-        gap <<= 1;
     }
-    for (uint64_t j = 0; j < n; j++) {
-        uint64_t u = ccc_mul_shoup_lazy(a[j], s, s_shoup, q);
-        a[j] = (lazy_output && !canon) ? u : ccc_reduce_once(u, q);
+    if (m == 1) {   /* log2(n) odd: the last stage alone */
+        const uint64_t w = t->inv[1], ws = t->inv_shoup[1];
+        for (uint64_t j = 0; j < gap; j++) inv_bf(&a[j], &a[j + gap], w, ws, q, two_q, canon);
     }
+    for (uint64_t j = 0; j < n; j++) a[j] = scale_out(a[j], s, s_shoup, q, lazy_output, canon);
 }
 
 void ccc_ntt_inverse_portable_scaled(const ccc_ntt_tables *t, uint64_t *a, int lazy_output,
