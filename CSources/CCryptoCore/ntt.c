@@ -132,7 +132,7 @@ uint32_t ccc_ntt_supported_kernels(const ccc_ntt_tables *t) {
 
 /* ---- portable kernels (Harvey lazy butterflies) ---- */
 
-/* canon: every Shoup product fully reduced (q < 2^50); a constant in each instantiation. */
+/* canon (q < 2^50): every output is fully reduced, lazy or not; a constant in each instantiation. */
 #define PORTABLE_INLINE static inline __attribute__((always_inline))
 
 /* x - m if x >= m else x, for x < 2m and m < 2^63, through the sign bit (compilers turn the
@@ -144,22 +144,21 @@ PORTABLE_INLINE uint64_t sub_if_ge(uint64_t x, uint64_t m) {
 
 /* Cooley-Tukey butterfly on x, y < 4q: x' = u + v, y' = u - v + 2q with u = x mod 2q. */
 PORTABLE_INLINE void fwd_bf(uint64_t *x, uint64_t *y, uint64_t w, uint64_t ws, uint64_t q,
-                            uint64_t two_q, const int canon) {
+                            uint64_t two_q) {
     uint64_t u = sub_if_ge(*x, two_q);                          /* [0, 2q) */
     uint64_t v = ccc_mul_shoup_lazy(*y, w, ws, q);              /* [0, 2q) */
-    if (canon) v = ccc_reduce_once(v, q);                       /* [0, q) */
     *x = u + v;                                                 /* [0, 4q) */
     *y = u - v + two_q;                                         /* [0, 4q) */
 }
 
 /* Gentleman-Sande butterfly on x, y < 2q. */
 PORTABLE_INLINE void inv_bf(uint64_t *x, uint64_t *y, uint64_t w, uint64_t ws, uint64_t q,
-                            uint64_t two_q, const int canon) {
+                            uint64_t two_q) {
     uint64_t u = *x, v = *y;
     uint64_t sum = sub_if_ge(u + v, two_q);
     uint64_t d = ccc_mul_shoup_lazy(u - v + two_q, w, ws, q);   /* [0, 2q) */
     *x = sum;
-    *y = canon ? ccc_reduce_once(d, q) : d;
+    *y = d;
 }
 
 /* Stages are done two at a time (radix 4: half the loads and stores), with one radix-2 stage
@@ -169,7 +168,7 @@ PORTABLE_INLINE void forward_portable(const ccc_ntt_tables *t, uint64_t *a, int 
     uint64_t m = 1, gap = n >> 1;
     if (t->log_n & 1) {
         const uint64_t w = t->fwd[1], ws = t->fwd_shoup[1];
-        for (uint64_t j = 0; j < gap; j++) fwd_bf(&a[j], &a[j + gap], w, ws, q, two_q, canon);
+        for (uint64_t j = 0; j < gap; j++) fwd_bf(&a[j], &a[j + gap], w, ws, q, two_q);
         m = 2; gap >>= 1;
     }
     for (; gap >= 2; m <<= 2, gap >>= 2) {
@@ -181,15 +180,15 @@ PORTABLE_INLINE void forward_portable(const ccc_ntt_tables *t, uint64_t *a, int 
             uint64_t *p = a + 4 * i * g;
             for (uint64_t j = 0; j < g; j++) {
                 uint64_t x0 = p[j], x1 = p[j + g], x2 = p[j + 2 * g], x3 = p[j + 3 * g];
-                fwd_bf(&x0, &x2, w1, ws1, q, two_q, canon);
-                fwd_bf(&x1, &x3, w1, ws1, q, two_q, canon);
-                fwd_bf(&x0, &x1, w2, ws2, q, two_q, canon);
-                fwd_bf(&x2, &x3, w3, ws3, q, two_q, canon);
+                fwd_bf(&x0, &x2, w1, ws1, q, two_q);
+                fwd_bf(&x1, &x3, w1, ws1, q, two_q);
+                fwd_bf(&x0, &x1, w2, ws2, q, two_q);
+                fwd_bf(&x2, &x3, w3, ws3, q, two_q);
                 p[j] = x0; p[j + g] = x1; p[j + 2 * g] = x2; p[j + 3 * g] = x3;
             }
         }
     }
-    if (!lazy_output) {
+    if (!lazy_output || canon) {
         for (uint64_t j = 0; j < n; j++) a[j] = ccc_reduce_once(sub_if_ge(a[j], two_q), q);
     }
 }
@@ -223,17 +222,17 @@ PORTABLE_INLINE void inverse_portable(const ccc_ntt_tables *t, uint64_t *a, int 
             uint64_t *p = a + 4 * i * g;
             for (uint64_t j = 0; j < g; j++) {
                 uint64_t x0 = p[j], x1 = p[j + g], x2 = p[j + 2 * g], x3 = p[j + 3 * g];
-                inv_bf(&x0, &x1, w1, ws1, q, two_q, canon);
-                inv_bf(&x2, &x3, w2, ws2, q, two_q, canon);
-                inv_bf(&x0, &x2, w3, ws3, q, two_q, canon);
-                inv_bf(&x1, &x3, w3, ws3, q, two_q, canon);
+                inv_bf(&x0, &x1, w1, ws1, q, two_q);
+                inv_bf(&x2, &x3, w2, ws2, q, two_q);
+                inv_bf(&x0, &x2, w3, ws3, q, two_q);
+                inv_bf(&x1, &x3, w3, ws3, q, two_q);
                 p[j] = x0; p[j + g] = x1; p[j + 2 * g] = x2; p[j + 3 * g] = x3;
             }
         }
     }
     if (m == 1) {   /* log2(n) odd: the last stage alone */
         const uint64_t w = t->inv[1], ws = t->inv_shoup[1];
-        for (uint64_t j = 0; j < gap; j++) inv_bf(&a[j], &a[j + gap], w, ws, q, two_q, canon);
+        for (uint64_t j = 0; j < gap; j++) inv_bf(&a[j], &a[j + gap], w, ws, q, two_q);
     }
     for (uint64_t j = 0; j < n; j++) a[j] = scale_out(a[j], s, s_shoup, q, lazy_output, canon);
 }

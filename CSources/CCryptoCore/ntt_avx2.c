@@ -50,7 +50,6 @@ typedef struct { __m256i q, q_hi, two_q; int canon; } consts;
 AVX2 static inline void fwd_bf(__m256i *x, __m256i *y, __m256i w, __m256i ws, const consts *c) {
     __m256i u = reduce_once(*x, c->two_q);
     __m256i v = mul_shoup_lazy(*y, w, _mm256_srli_epi64(w, 32), ws, _mm256_srli_epi64(ws, 32), c->q, c->q_hi);
-    if (c->canon) v = reduce_once(v, c->q);
     *x = _mm256_add_epi64(u, v);
     *y = _mm256_add_epi64(_mm256_sub_epi64(u, v), c->two_q);
 }
@@ -60,7 +59,7 @@ AVX2 static inline void inv_bf(__m256i *x, __m256i *y, __m256i w, __m256i ws, co
     *x = reduce_once(_mm256_add_epi64(u, v), c->two_q);
     __m256i d = _mm256_add_epi64(_mm256_sub_epi64(u, v), c->two_q);
     d = mul_shoup_lazy(d, w, _mm256_srli_epi64(w, 32), ws, _mm256_srli_epi64(ws, 32), c->q, c->q_hi);
-    *y = c->canon ? reduce_once(d, c->q) : d;
+    *y = d;
 }
 
 /* Stages with gap 2 or 1 on blocks of 8 coefficients (two vectors). */
@@ -117,7 +116,7 @@ AVX2 void ccc_ntt_forward_avx2(const ccc_ntt_tables *t, uint64_t *a, int lazy_ou
         }
     }
     for (; m < n; m <<= 1, gap >>= 1) small_stage(a, n, m, gap, t->fwd, t->fwd_shoup, 0, &c);
-    if (!lazy_output) {
+    if (!lazy_output || c.canon) {
         for (uint64_t j = 0; j < n; j += 4) {
             __m256i v = _mm256_loadu_si256((const __m256i *)(a + j));
             v = reduce_once(reduce_once(v, c.two_q), c.q);

@@ -3,7 +3,8 @@
  *
  * q < 2^50: double-precision kernel (below). Every value of the transform is an integer below
  * 4q < 2^52, so it is exact in a double; the coefficients are converted once on the way in and
- * once on the way out. The fully reduced products w*y mod q are computed exactly with FMA.
+ * once on the way out. The products w*y mod q (in [0, 2q), or [0, q) at the end) are computed
+ * exactly with FMA. Outputs are fully reduced, so they equal every other kernel's.
  *
  * q >= 2^50: 64-bit integer kernel.
  * The 64x64 -> high-64 product of Shoup's method is computed exactly from four 32x32 products
@@ -18,6 +19,7 @@
 #include <immintrin.h>
 
 #define AVX512 __attribute__((target("avx512f,avx512dq")))
+#define SMALL_U_INT 4
 
 /* w/q rounded down to a multiple of 2^-53, for w < q. */
 static double ratio_down_fp(uint64_t w, uint64_t q) {
@@ -99,94 +101,184 @@ AVX512 static inline small_stage small_stage_for(uint64_t gap) {
     return s;
 }
 
-/* One stage with gap < 8 over the whole array: m groups, twiddles tw[m + g]. */
-AVX512 static inline void small_stage_run(uint64_t *a, uint64_t n, uint64_t m, uint64_t gap,
-                                          const uint64_t *tw, const uint64_t *tws, int inverse,
-                                          __m512i q, __m512i two_q) {
-    const small_stage s = small_stage_for(gap);
-    const uint64_t groups_per_block = 16 / (2 * gap);
-    for (uint64_t j0 = 0, g = 0; j0 < n; j0 += 16, g += groups_per_block) {
-        __m512i v0 = _mm512_loadu_si512((const void *)(a + j0));
-        __m512i v1 = _mm512_loadu_si512((const void *)(a + j0 + 8));
-        __m512i x = _mm512_permutex2var_epi64(v0, s.x, v1);
-        __m512i y = _mm512_permutex2var_epi64(v0, s.y, v1);
-        __m512i w = _mm512_permutexvar_epi64(s.widx, _mm512_loadu_si512((const void *)(tw + m + g)));
-        __m512i ws = _mm512_permutexvar_epi64(s.widx, _mm512_loadu_si512((const void *)(tws + m + g)));
-        __m512i ws_hi = _mm512_srli_epi64(ws, 32);
-        if (inverse) inv_butterfly(&x, &y, w, ws, ws_hi, q, two_q);
-        else fwd_butterfly(&x, &y, w, ws, ws_hi, q, two_q);
-        _mm512_storeu_si512((void *)(a + j0), _mm512_permutex2var_epi64(x, s.back0, y));
-        _mm512_storeu_si512((void *)(a + j0 + 8), _mm512_permutex2var_epi64(x, s.back1, y));
+#define INTK static inline __attribute__((always_inline, target("avx512f,avx512dq")))
+
+/* Radix-2 stage with gap >= 8 (m groups). */
+INTK void int_big_stage(uint64_t *a, uint64_t m, uint64_t gap, const uint64_t *tw, const uint64_t *tws,
+                        const int inverse, __m512i q, __m512i two_q) {
+    for (uint64_t i = 0; i < m; i++) {
+        const __m512i w = _mm512_set1_epi64((long long)tw[m + i]);
+        const __m512i ws = _mm512_set1_epi64((long long)tws[m + i]);
+        const __m512i ws_hi = _mm512_srli_epi64(ws, 32);
+        uint64_t *x = a + 2 * i * gap, *y = x + gap;
+        for (uint64_t j = 0; j < gap; j += 8) {
+            __m512i vx = _mm512_loadu_si512((const void *)(x + j));
+            __m512i vy = _mm512_loadu_si512((const void *)(y + j));
+            if (inverse) inv_butterfly(&vx, &vy, w, ws, ws_hi, q, two_q);
+            else fwd_butterfly(&vx, &vy, w, ws, ws_hi, q, two_q);
+            _mm512_storeu_si512((void *)(x + j), vx);
+            _mm512_storeu_si512((void *)(y + j), vy);
+        }
     }
 }
 
+/* Two stages in one pass, as fp_radix4_stage (same butterflies, same values). */
+INTK void int_radix4_stage(uint64_t *a, uint64_t m, uint64_t g, const uint64_t *tw, const uint64_t *tws,
+                           const int inverse, __m512i q, __m512i two_q) {
+    for (uint64_t i = 0; i < m; i++) {
+        const __m512i w1 = _mm512_set1_epi64((long long)tw[m + i]);
+        const __m512i w1s = _mm512_set1_epi64((long long)tws[m + i]);
+        const __m512i w2 = _mm512_set1_epi64((long long)tw[2 * m + 2 * i]);
+        const __m512i w2s = _mm512_set1_epi64((long long)tws[2 * m + 2 * i]);
+        const __m512i w3 = _mm512_set1_epi64((long long)tw[2 * m + 2 * i + 1]);
+        const __m512i w3s = _mm512_set1_epi64((long long)tws[2 * m + 2 * i + 1]);
+        const __m512i w1h = _mm512_srli_epi64(w1s, 32), w2h = _mm512_srli_epi64(w2s, 32), w3h = _mm512_srli_epi64(w3s, 32);
+        uint64_t *p0 = a + 4 * i * g, *p1 = p0 + g, *p2 = p1 + g, *p3 = p2 + g;
+        for (uint64_t j = 0; j < g; j += 8) {
+            __m512i x0 = _mm512_loadu_si512((const void *)(p0 + j)), x1 = _mm512_loadu_si512((const void *)(p1 + j));
+            __m512i x2 = _mm512_loadu_si512((const void *)(p2 + j)), x3 = _mm512_loadu_si512((const void *)(p3 + j));
+            if (inverse) {
+                inv_butterfly(&x0, &x1, w2, w2s, w2h, q, two_q);
+                inv_butterfly(&x2, &x3, w3, w3s, w3h, q, two_q);
+                inv_butterfly(&x0, &x2, w1, w1s, w1h, q, two_q);
+                inv_butterfly(&x1, &x3, w1, w1s, w1h, q, two_q);
+            } else {
+                fwd_butterfly(&x0, &x2, w1, w1s, w1h, q, two_q);
+                fwd_butterfly(&x1, &x3, w1, w1s, w1h, q, two_q);
+                fwd_butterfly(&x0, &x1, w2, w2s, w2h, q, two_q);
+                fwd_butterfly(&x2, &x3, w3, w3s, w3h, q, two_q);
+            }
+            _mm512_storeu_si512((void *)(p0 + j), x0); _mm512_storeu_si512((void *)(p1 + j), x1);
+            _mm512_storeu_si512((void *)(p2 + j), x2); _mm512_storeu_si512((void *)(p3 + j), x3);
+        }
+    }
+}
+
+/* Stages with gaps 4, 2, 1 (forward; reduce: outputs to [0, q)) or 1, 2, 4 (inverse) in one pass
+   over blocks of 16 coefficients, u blocks interleaved (lane layouts as in fp_small3_u). */
+INTK void int_small3_u(uint64_t *a, uint64_t n, const uint64_t *tw, const uint64_t *tws, const int inverse,
+                       const int reduce, __m512i q, __m512i two_q, const uint64_t u) {
+    const uint64_t m1 = n >> 1, m2 = n >> 2, m4 = n >> 3;
+    const __m512i ev = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+    const __m512i od = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+    const __m512i p2x = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+    const __m512i p2y = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+    const __m512i p1x = _mm512_setr_epi64(0, 8, 2, 10, 4, 12, 6, 14);
+    const __m512i p1y = _mm512_setr_epi64(1, 9, 3, 11, 5, 13, 7, 15);
+    const __m512i lo4 = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
+    const __m512i hi4 = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
+    const __m512i b0 = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+    const __m512i b1 = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+    const __m512i w4idx = _mm512_setr_epi64(0, 0, 0, 0, 1, 1, 1, 1);
+    const __m512i w2idx = _mm512_setr_epi64(0, 0, 1, 1, 2, 2, 3, 3);
+    for (uint64_t j0 = 0, blk = 0; j0 < n; j0 += 16 * u, blk += u) {
+        __m512i x[SMALL_U_INT], y[SMALL_U_INT];
+        for (uint64_t k = 0; k < u; k++) {
+            __m512i v0 = _mm512_loadu_si512((const void *)(a + j0 + 16 * k));
+            __m512i v1 = _mm512_loadu_si512((const void *)(a + j0 + 16 * k + 8));
+            x[k] = _mm512_permutex2var_epi64(v0, inverse ? ev : lo4, v1);
+            y[k] = _mm512_permutex2var_epi64(v0, inverse ? od : hi4, v1);
+        }
+#define TW4(k) _mm512_permutexvar_epi64(w4idx, _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(tw + m4 + 2 * (blk + k))))), \
+               _mm512_permutexvar_epi64(w4idx, _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(tws + m4 + 2 * (blk + k)))))
+#define TW2(k) _mm512_permutexvar_epi64(w2idx, _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(tw + m2 + 4 * (blk + k))))), \
+               _mm512_permutexvar_epi64(w2idx, _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(tws + m2 + 4 * (blk + k)))))
+#define TW1(k) _mm512_loadu_si512((const void *)(tw + m1 + 8 * (blk + k))), _mm512_loadu_si512((const void *)(tws + m1 + 8 * (blk + k)))
+#define BF(k, TW) do { __m512i tw_[2] = { TW(k) }; \
+            if (inverse) inv_butterfly(&x[k], &y[k], tw_[0], tw_[1], _mm512_srli_epi64(tw_[1], 32), q, two_q); \
+            else fwd_butterfly(&x[k], &y[k], tw_[0], tw_[1], _mm512_srli_epi64(tw_[1], 32), q, two_q); } while (0)
+#define PERM(k, ix, iy) do { __m512i t_ = _mm512_permutex2var_epi64(x[k], ix, y[k]); \
+            y[k] = _mm512_permutex2var_epi64(x[k], iy, y[k]); x[k] = t_; } while (0)
+        if (!inverse) {
+            for (uint64_t k = 0; k < u; k++) BF(k, TW4);
+            for (uint64_t k = 0; k < u; k++) PERM(k, p2x, p2y);
+            for (uint64_t k = 0; k < u; k++) BF(k, TW2);
+            for (uint64_t k = 0; k < u; k++) PERM(k, p1x, p1y);
+            for (uint64_t k = 0; k < u; k++) BF(k, TW1);
+            for (uint64_t k = 0; k < u; k++) {
+                __m512i v0 = _mm512_permutex2var_epi64(x[k], b0, y[k]);
+                __m512i v1 = _mm512_permutex2var_epi64(x[k], b1, y[k]);
+                if (reduce) {
+                    v0 = reduce_once(reduce_once(v0, two_q), q);
+                    v1 = reduce_once(reduce_once(v1, two_q), q);
+                }
+                _mm512_storeu_si512((void *)(a + j0 + 16 * k), v0);
+                _mm512_storeu_si512((void *)(a + j0 + 16 * k + 8), v1);
+            }
+        } else {
+            for (uint64_t k = 0; k < u; k++) BF(k, TW1);
+            for (uint64_t k = 0; k < u; k++) PERM(k, p1x, p1y);
+            for (uint64_t k = 0; k < u; k++) BF(k, TW2);
+            for (uint64_t k = 0; k < u; k++) PERM(k, p2x, p2y);
+            for (uint64_t k = 0; k < u; k++) BF(k, TW4);
+            for (uint64_t k = 0; k < u; k++) {
+                _mm512_storeu_si512((void *)(a + j0 + 16 * k), _mm512_permutex2var_epi64(x[k], lo4, y[k]));
+                _mm512_storeu_si512((void *)(a + j0 + 16 * k + 8), _mm512_permutex2var_epi64(x[k], hi4, y[k]));
+            }
+        }
+#undef TW4
+#undef TW2
+#undef TW1
+#undef BF
+#undef PERM
+    }
+}
+
+INTK void int_small3(uint64_t *a, uint64_t n, const uint64_t *tw, const uint64_t *tws, const int inverse,
+                     const int reduce, __m512i q, __m512i two_q) {
+    if (n >= 16 * SMALL_U_INT) int_small3_u(a, n, tw, tws, inverse, reduce, q, two_q, SMALL_U_INT);
+    else int_small3_u(a, n, tw, tws, inverse, reduce, q, two_q, 1);
+}
+
+/* Integer kernel (q >= 2^50): radix-4 passes, the three small stages in one pass (with the final
+   reduction), the inverse scaling fused into the last stage (Shoup-lazy products by s of the
+   stage outputs, exactly the separate pass's values). */
 AVX512 static void forward_int(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
     const uint64_t n = t->n;
     const __m512i q = _mm512_set1_epi64((long long)t->mod.q);
     const __m512i two_q = _mm512_set1_epi64((long long)(2 * t->mod.q));
-    uint64_t gap = n;
-    uint64_t m = 1;
-    for (; m < n; m <<= 1) {
-        gap >>= 1;
-        if (gap < 8) break;
-        for (uint64_t i = 0; i < m; i++) {
-            const __m512i w = _mm512_set1_epi64((long long)t->fwd[m + i]);
-            const __m512i ws = _mm512_set1_epi64((long long)t->fwd_shoup[m + i]);
-            const __m512i ws_hi = _mm512_srli_epi64(ws, 32);
-            uint64_t *x = a + 2 * i * gap, *y = x + gap;
-            for (uint64_t j = 0; j < gap; j += 8) {
-                __m512i vx = _mm512_loadu_si512((const void *)(x + j));
-                __m512i vy = _mm512_loadu_si512((const void *)(y + j));
-                fwd_butterfly(&vx, &vy, w, ws, ws_hi, q, two_q);
-                _mm512_storeu_si512((void *)(x + j), vx);
-                _mm512_storeu_si512((void *)(y + j), vy);
-            }
-        }
+    uint64_t m = 1, gap = n >> 1;
+    if ((t->log_n - 3) & 1) {
+        int_big_stage(a, m, gap, t->fwd, t->fwd_shoup, 0, q, two_q);
+        m <<= 1; gap >>= 1;
     }
-    for (; m < n; m <<= 1, gap >>= 1)
-        small_stage_run(a, n, m, gap, t->fwd, t->fwd_shoup, 0, q, two_q);
-    if (!lazy_output) {
-        for (uint64_t j = 0; j < n; j += 8) {
-            __m512i v = _mm512_loadu_si512((const void *)(a + j));
-            v = reduce_once(reduce_once(v, two_q), q);
-            _mm512_storeu_si512((void *)(a + j), v);
-        }
-    }
+    for (; gap >= 16; m <<= 2, gap >>= 2)
+        int_radix4_stage(a, m, gap >> 1, t->fwd, t->fwd_shoup, 0, q, two_q);
+    if (lazy_output) int_small3(a, n, t->fwd, t->fwd_shoup, 0, 0, q, two_q);
+    else int_small3(a, n, t->fwd, t->fwd_shoup, 0, 1, q, two_q);
 }
 
 AVX512 static void inverse_int(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, uint64_t s, uint64_t s_shoup) {
     const uint64_t n = t->n;
     const __m512i q = _mm512_set1_epi64((long long)t->mod.q);
     const __m512i two_q = _mm512_set1_epi64((long long)(2 * t->mod.q));
-    uint64_t gap = 1;
-    uint64_t m = n >> 1;
-    for (; gap < 8; m >>= 1, gap <<= 1)
-        small_stage_run(a, n, m, gap, t->inv, t->inv_shoup, 1, q, two_q);
-    for (; m >= 1; m >>= 1, gap <<= 1) {
-        for (uint64_t i = 0; i < m; i++) {
-            const __m512i w = _mm512_set1_epi64((long long)t->inv[m + i]);
-            const __m512i ws = _mm512_set1_epi64((long long)t->inv_shoup[m + i]);
-            const __m512i ws_hi = _mm512_srli_epi64(ws, 32);
-            uint64_t *x = a + 2 * i * gap, *y = x + gap;
-            for (uint64_t j = 0; j < gap; j += 8) {
-                __m512i vx = _mm512_loadu_si512((const void *)(x + j));
-                __m512i vy = _mm512_loadu_si512((const void *)(y + j));
-                inv_butterfly(&vx, &vy, w, ws, ws_hi, q, two_q);
-                _mm512_storeu_si512((void *)(x + j), vx);
-                _mm512_storeu_si512((void *)(y + j), vy);
-            }
-        }
+    int_small3(a, n, t->inv, t->inv_shoup, 1, 0, q, two_q);
+    uint64_t m = n >> 4, gap = 8;
+    if ((t->log_n - 4) & 1) {
+        int_big_stage(a, m, gap, t->inv, t->inv_shoup, 1, q, two_q);
+        m >>= 1; gap <<= 1;
     }
-    const __m512i ninv = _mm512_set1_epi64((long long)s);
-    const __m512i ninv_s = _mm512_set1_epi64((long long)s_shoup);
-    const __m512i ninv_s_hi = _mm512_srli_epi64(ninv_s, 32);
-    for (uint64_t j = 0; j < n; j += 8) {
-        __m512i v = mul_shoup_lazy(_mm512_loadu_si512((const void *)(a + j)), ninv, ninv_s, ninv_s_hi, q);
-        if (!lazy_output) v = reduce_once(v, q);
-        _mm512_storeu_si512((void *)(a + j), v);
+    for (; m >= 4; m >>= 2, gap <<= 2)
+        int_radix4_stage(a, m >> 1, gap, t->inv, t->inv_shoup, 1, q, two_q);
+    /* last stage (m = 1, gap = n/2) with the scaling */
+    const __m512i w = _mm512_set1_epi64((long long)t->inv[1]);
+    const __m512i ws = _mm512_set1_epi64((long long)t->inv_shoup[1]);
+    const __m512i ws_hi = _mm512_srli_epi64(ws, 32);
+    const __m512i vs = _mm512_set1_epi64((long long)s);
+    const __m512i vss = _mm512_set1_epi64((long long)s_shoup);
+    const __m512i vss_hi = _mm512_srli_epi64(vss, 32);
+    uint64_t *x = a, *y = a + gap;
+    for (uint64_t j = 0; j < gap; j += 8) {
+        __m512i vx = _mm512_loadu_si512((const void *)(x + j));
+        __m512i vy = _mm512_loadu_si512((const void *)(y + j));
+        inv_butterfly(&vx, &vy, w, ws, ws_hi, q, two_q);
+        vx = mul_shoup_lazy(vx, vs, vss, vss_hi, q);
+        vy = mul_shoup_lazy(vy, vs, vss, vss_hi, q);
+        if (!lazy_output) { vx = reduce_once(vx, q); vy = reduce_once(vy, q); }
+        _mm512_storeu_si512((void *)(x + j), vx);
+        _mm512_storeu_si512((void *)(y + j), vy);
     }
 }
-
 
 /* ======================= double-precision kernel, q < 2^50 ======================= */
 
@@ -213,21 +305,29 @@ FPK __m512d fp_mulmod(__m512d y, __m512d w, __m512d wq, const fpc *c) {
     return _mm512_mask_sub_pd(r, _mm512_cmp_pd_mask(r, c->q, _CMP_GE_OQ), r, c->q);
 }
 
+/* The same without the final correction: w*y mod q in [0, 2q). */
+FPK __m512d fp_mulmod_lazy(__m512d y, __m512d w, __m512d wq, const fpc *c) {
+    __m512d h = _mm512_mul_pd(y, w);
+    __m512d l = _mm512_fmsub_pd(y, w, h);
+    __m512d k = _mm512_sub_pd(_mm512_fmadd_round_pd(y, wq, c->M, RD_), c->M);
+    return _mm512_add_pd(_mm512_fnmadd_pd(k, c->q, h), l);
+}
+
 FPK __m512d fp_sub_if_ge(__m512d x, __m512d m) {
     return _mm512_mask_sub_pd(x, _mm512_cmp_pd_mask(x, m, _CMP_GE_OQ), x, m);
 }
 
 FPK void fp_fwd_bf(__m512d *x, __m512d *y, __m512d w, __m512d wq, const fpc *c) {
     __m512d u = fp_sub_if_ge(*x, c->two_q);                    /* [0, 2q) */
-    __m512d v = fp_mulmod(*y, w, wq, c);                       /* [0, q)  */
-    *x = _mm512_add_pd(u, v);                                  /* [0, 3q) */
-    *y = _mm512_sub_pd(_mm512_add_pd(u, c->two_q), v);         /* (q, 4q) */
+    __m512d v = fp_mulmod_lazy(*y, w, wq, c);                  /* [0, 2q) */
+    *x = _mm512_add_pd(u, v);                                  /* [0, 4q) */
+    *y = _mm512_sub_pd(_mm512_add_pd(u, c->two_q), v);         /* (0, 4q) */
 }
 
 FPK void fp_inv_bf(__m512d *x, __m512d *y, __m512d w, __m512d wq, const fpc *c) {
     __m512d u = *x, v = *y;
     *x = fp_sub_if_ge(_mm512_add_pd(u, v), c->two_q);
-    *y = fp_mulmod(_mm512_sub_pd(_mm512_add_pd(u, c->two_q), v), w, wq, c);
+    *y = fp_mulmod_lazy(_mm512_sub_pd(_mm512_add_pd(u, c->two_q), v), w, wq, c);
 }
 
 /* x*y mod q in [0, 2q) for x, y in [0, q): as fp_mulmod with w = x and wq = x*qinv rounded down;
@@ -482,7 +582,7 @@ AVX512 static inline __m512i mont_mul_vec(__m512i a, __m512i b, __m512i q, __m51
 
 AVX512 void ccc_ntt_forward_avx512(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
     if (t->n < CCC_NTT_AVX512_MIN_N) { ccc_ntt_forward_portable(t, a, lazy_output); return; }
-    if (t->canonical) forward_fp(t, a, a, lazy_output ? OUT_INT : OUT_INT_REDUCED);
+    if (t->canonical) forward_fp(t, a, a, OUT_INT_REDUCED);   /* q < 2^50: outputs always reduced */
     else forward_int(t, a, lazy_output);
 }
 

@@ -14,15 +14,15 @@
  * or [0, q), and returns outputs in [0, 4q) when lazy_output is non-zero, else in [0, q).
  * The inverse accepts inputs in [0, 2q) and returns [0, 2q) when lazy_output, else [0, q).
  *
- * Butterflies (every kernel computes exactly these values, so lazy outputs are bit-identical):
- *   forward (Cooley-Tukey): u = x reduced to [0, 2q), v = w*y mod q (Shoup), x' = u + v,
- *            y' = u - v + 2q;
- *   inverse (Gentleman-Sande): x' = (u + v) reduced to [0, 2q), y' = (u - v + 2q)*w mod q (Shoup),
- *            then every coefficient is multiplied by n^-1 mod q (Shoup).
- * For q >= 2^50 the Shoup products are lazy, in [0, 2q), exactly w*x - floor(w'*x / 2^64)*q.
- * For q < 2^50 every Shoup product is fully reduced to [0, q) (so the values are canonical and a
- * kernel may compute them by any exact method, e.g. with double-precision FMA), and the inverse
- * therefore always returns [0, q).
+ * Every kernel returns bit-identical results, lazy outputs included:
+ *   q >= 2^50: the lazy values are those of Harvey's butterflies with Shoup products
+ *     w*x - floor(w'*x / 2^64)*q in [0, 2q): forward (Cooley-Tukey) u = x reduced to [0, 2q),
+ *     v = w*y, x' = u + v, y' = u - v + 2q; inverse (Gentleman-Sande) x' = (u + v) reduced to
+ *     [0, 2q), y' = (u - v + 2q)*w, then every coefficient times n^-1 (Shoup); kernels may group
+ *     stages (radix 4) or fuse passes but compute exactly these values;
+ *   q < 2^50: forward and inverse outputs are always fully reduced to [0, q), even when
+ *     lazy_output is set (the lazy ranges still hold), so kernels may use any exact internal
+ *     arithmetic (the AVX-512 kernel uses double-precision FMA).
  */
 #ifndef CCC_NTT_H
 #define CCC_NTT_H
@@ -55,7 +55,7 @@ typedef struct ccc_ntt_tables {
     uint64_t *inv;           /* n: psi^-bitrev(i), i = 0..n-1 (entry 0 unused) */
     uint64_t *inv_shoup;
     /* Added for the fast kernels (filled by ccc_ntt_tables_init). */
-    uint32_t canonical;      /* 1 when q < 2^50: transform products fully reduced (see above) */
+    uint32_t canonical;      /* 1 when q < 2^50: outputs always fully reduced (see above) */
     uint32_t reserved;
     double *fwd_f;           /* n: fwd[i] as a double (q < 2^50 only, else zero) */
     double *fwd_fq;          /* n: fwd[i]/q rounded down to a multiple of 2^-53 */
