@@ -104,16 +104,17 @@ AVX512 static inline small_stage small_stage_for(uint64_t gap) {
 #define INTK static inline __attribute__((always_inline, target("avx512f,avx512dq")))
 
 /* Radix-2 stage with gap >= 8 (m groups). */
-INTK void int_big_stage(uint64_t *a, uint64_t m, uint64_t gap, const uint64_t *tw, const uint64_t *tws,
-                        const int inverse, __m512i q, __m512i two_q) {
+INTK void int_big_stage(uint64_t *a, const uint64_t *src, uint64_t m, uint64_t gap, const uint64_t *tw,
+                        const uint64_t *tws, const int inverse, __m512i q, __m512i two_q) {
     for (uint64_t i = 0; i < m; i++) {
         const __m512i w = _mm512_set1_epi64((long long)tw[m + i]);
         const __m512i ws = _mm512_set1_epi64((long long)tws[m + i]);
         const __m512i ws_hi = _mm512_srli_epi64(ws, 32);
         uint64_t *x = a + 2 * i * gap, *y = x + gap;
+        const uint64_t *sx = src + 2 * i * gap, *sy = sx + gap;
         for (uint64_t j = 0; j < gap; j += 8) {
-            __m512i vx = _mm512_loadu_si512((const void *)(x + j));
-            __m512i vy = _mm512_loadu_si512((const void *)(y + j));
+            __m512i vx = _mm512_loadu_si512((const void *)(sx + j));
+            __m512i vy = _mm512_loadu_si512((const void *)(sy + j));
             if (inverse) inv_butterfly(&vx, &vy, w, ws, ws_hi, q, two_q);
             else fwd_butterfly(&vx, &vy, w, ws, ws_hi, q, two_q);
             _mm512_storeu_si512((void *)(x + j), vx);
@@ -123,8 +124,8 @@ INTK void int_big_stage(uint64_t *a, uint64_t m, uint64_t gap, const uint64_t *t
 }
 
 /* Two stages in one pass, as fp_radix4_stage (same butterflies, same values). */
-INTK void int_radix4_stage(uint64_t *a, uint64_t m, uint64_t g, const uint64_t *tw, const uint64_t *tws,
-                           const int inverse, __m512i q, __m512i two_q) {
+INTK void int_radix4_stage(uint64_t *a, const uint64_t *src, uint64_t m, uint64_t g, const uint64_t *tw,
+                           const uint64_t *tws, const int inverse, __m512i q, __m512i two_q) {
     for (uint64_t i = 0; i < m; i++) {
         const __m512i w1 = _mm512_set1_epi64((long long)tw[m + i]);
         const __m512i w1s = _mm512_set1_epi64((long long)tws[m + i]);
@@ -134,9 +135,10 @@ INTK void int_radix4_stage(uint64_t *a, uint64_t m, uint64_t g, const uint64_t *
         const __m512i w3s = _mm512_set1_epi64((long long)tws[2 * m + 2 * i + 1]);
         const __m512i w1h = _mm512_srli_epi64(w1s, 32), w2h = _mm512_srli_epi64(w2s, 32), w3h = _mm512_srli_epi64(w3s, 32);
         uint64_t *p0 = a + 4 * i * g, *p1 = p0 + g, *p2 = p1 + g, *p3 = p2 + g;
+        const uint64_t *s0 = src + 4 * i * g, *s1 = s0 + g, *s2 = s1 + g, *s3 = s2 + g;
         for (uint64_t j = 0; j < g; j += 8) {
-            __m512i x0 = _mm512_loadu_si512((const void *)(p0 + j)), x1 = _mm512_loadu_si512((const void *)(p1 + j));
-            __m512i x2 = _mm512_loadu_si512((const void *)(p2 + j)), x3 = _mm512_loadu_si512((const void *)(p3 + j));
+            __m512i x0 = _mm512_loadu_si512((const void *)(s0 + j)), x1 = _mm512_loadu_si512((const void *)(s1 + j));
+            __m512i x2 = _mm512_loadu_si512((const void *)(s2 + j)), x3 = _mm512_loadu_si512((const void *)(s3 + j));
             if (inverse) {
                 inv_butterfly(&x0, &x1, w2, w2s, w2h, q, two_q);
                 inv_butterfly(&x2, &x3, w3, w3s, w3h, q, two_q);
@@ -233,17 +235,21 @@ INTK void int_small3(uint64_t *a, uint64_t n, const uint64_t *tw, const uint64_t
 /* Integer kernel (q >= 2^50): radix-4 passes, the three small stages in one pass (with the final
    reduction), the inverse scaling fused into the last stage (Shoup-lazy products by s of the
    stage outputs, exactly the separate pass's values). */
-AVX512 static void forward_int(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
+/* Forward transform of src into a (src == a: in place; otherwise the first pass reads src). */
+AVX512 static void forward_int(const ccc_ntt_tables *t, uint64_t *a, const uint64_t *src, int lazy_output) {
     const uint64_t n = t->n;
     const __m512i q = _mm512_set1_epi64((long long)t->mod.q);
     const __m512i two_q = _mm512_set1_epi64((long long)(2 * t->mod.q));
     uint64_t m = 1, gap = n >> 1;
     if ((t->log_n - 3) & 1) {
-        int_big_stage(a, m, gap, t->fwd, t->fwd_shoup, 0, q, two_q);
+        int_big_stage(a, src, m, gap, t->fwd, t->fwd_shoup, 0, q, two_q);
         m <<= 1; gap >>= 1;
+    } else {
+        int_radix4_stage(a, src, m, gap >> 1, t->fwd, t->fwd_shoup, 0, q, two_q);
+        m <<= 2; gap >>= 2;
     }
     for (; gap >= 16; m <<= 2, gap >>= 2)
-        int_radix4_stage(a, m, gap >> 1, t->fwd, t->fwd_shoup, 0, q, two_q);
+        int_radix4_stage(a, a, m, gap >> 1, t->fwd, t->fwd_shoup, 0, q, two_q);
     if (lazy_output) int_small3(a, n, t->fwd, t->fwd_shoup, 0, 0, q, two_q);
     else int_small3(a, n, t->fwd, t->fwd_shoup, 0, 1, q, two_q);
 }
@@ -255,11 +261,11 @@ AVX512 static void inverse_int(const ccc_ntt_tables *t, uint64_t *a, int lazy_ou
     int_small3(a, n, t->inv, t->inv_shoup, 1, 0, q, two_q);
     uint64_t m = n >> 4, gap = 8;
     if ((t->log_n - 4) & 1) {
-        int_big_stage(a, m, gap, t->inv, t->inv_shoup, 1, q, two_q);
+        int_big_stage(a, a, m, gap, t->inv, t->inv_shoup, 1, q, two_q);
         m >>= 1; gap <<= 1;
     }
     for (; m >= 4; m >>= 2, gap <<= 2)
-        int_radix4_stage(a, m >> 1, gap, t->inv, t->inv_shoup, 1, q, two_q);
+        int_radix4_stage(a, a, m >> 1, gap, t->inv, t->inv_shoup, 1, q, two_q);
     /* last stage (m = 1, gap = n/2) with the scaling */
     const __m512i w = _mm512_set1_epi64((long long)t->inv[1]);
     const __m512i ws = _mm512_set1_epi64((long long)t->inv_shoup[1]);
@@ -583,7 +589,7 @@ AVX512 static inline __m512i mont_mul_vec(__m512i a, __m512i b, __m512i q, __m51
 AVX512 void ccc_ntt_forward_avx512(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
     if (t->n < CCC_NTT_AVX512_MIN_N) { ccc_ntt_forward_portable(t, a, lazy_output); return; }
     if (t->canonical) forward_fp(t, a, a, OUT_INT_REDUCED);   /* q < 2^50: outputs always reduced */
-    else forward_int(t, a, lazy_output);
+    else forward_int(t, a, a, lazy_output);
 }
 
 AVX512 void ccc_ntt_inverse_avx512(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
@@ -604,10 +610,8 @@ AVX512 void ccc_ntt_negacyclic_mul_avx512(const ccc_ntt_tables *t, uint64_t *out
         inverse_fp(t, out, 0, t->n_inv, (const double *)scratch);
         return;
     }
-    memcpy(scratch, b, n * sizeof *scratch);
-    if (out != a) memmove(out, a, n * sizeof *out);
-    forward_int(t, out, 0);
-    forward_int(t, scratch, 0);
+    forward_int(t, scratch, b, 0);
+    forward_int(t, out, a, 0);
     const __m512i vq = _mm512_set1_epi64((long long)q), vq_hi = _mm512_set1_epi64((long long)(q >> 32));
     const __m512i qinv = _mm512_set1_epi64((long long)t->mont_qinv);
     for (uint64_t j = 0; j < n; j += 8) {
