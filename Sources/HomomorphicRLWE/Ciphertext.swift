@@ -20,6 +20,8 @@ public struct RLWECiphertext: Sendable {
     public let parameterHash: UInt64
     /// For a fresh secret-key encryption: the seed `c1` expands from (serialized instead of `c1`).
     var seed: [UInt8]?
+    /// CKKS: public bound on the absolute slot values (1 for BFV).
+    public internal(set) var valueBound: Double = 1
 
     /// Number of ciphertext primes the ciphertext lives on.
     public var level: Int { polys[0].base.count }

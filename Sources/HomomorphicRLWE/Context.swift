@@ -239,8 +239,8 @@ public final class RLWEContext: @unchecked Sendable {
             let tBits = 64 - t.leadingZeroBitCount
             // R > t · n · Q_l · 8 so the scaled tensor's centred value is recovered from R.
             let qTop = parameters.ciphertextModuli.reduce(0.0) { $0 + log2(Double($1)) }
-            let need = Int(ceil((qTop + Double(tBits) + log2(Double(n)) + 4) / 60))
-            let rp = try RLWEParameters.generatePrimes(bits: Array(repeating: 61, count: need), degree: parameters.degree,
+            let need = Int(ceil((qTop + Double(tBits) + log2(Double(parameters.degree)) + 4) / 48))
+            let rp = try RLWEParameters.generatePrimes(bits: Array(repeating: 49, count: need), degree: parameters.degree,
                                                        excluding: Set(allPrimes + [t]))
             rPrimes = rp
             var rpl: [NTTPlan] = []
@@ -254,7 +254,7 @@ public final class RLWEContext: @unchecked Sendable {
             for l in 1...L {
                 let q = Array(primes[0..<l])
                 let qBits = q.reduce(0.0) { $0 + log2(Double($1)) }
-                let rc = Int(ceil((qBits + Double(tBits) + log2(Double(n)) + 4) / 60))
+                let rc = Int(ceil((qBits + Double(tBits) + log2(Double(parameters.degree)) + 4) / 48))
                 let r = Array(rp[0..<rc])
                 let qModT = productMod(q, t)
                 let tInvQ = q.map { invMod(t % $0, $0) }

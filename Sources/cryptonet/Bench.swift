@@ -5,7 +5,7 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Micro-benchmarks of the cryptographic core (release build recommended).",
-        subcommands: [All.self, NTT.self, Modexp.self],
+        subcommands: [All.self, NTT.self, Modexp.self, RLWE.self],
         defaultSubcommand: All.self
     )
 }

@@ -7,6 +7,7 @@ struct BFVFixture {
     let context: RLWEContext
     let client: BFV       // secret + public key
     let server: BFV       // public + evaluation keys
+    let full: BFV         // every key (for the conformance suite, which decrypts what it evaluates)
     let t: Int64
     var rng: SeededRandom
 
@@ -20,6 +21,7 @@ struct BFVFixture {
         let ek = try kg.evaluationKeys(for: sk, rotations: rotations, rowSwap: true)
         client = try BFV(context: context, secretKey: sk, publicKey: pk)
         server = try BFV(context: context, publicKey: pk, evaluationKeys: ek, maxConcurrency: 2)
+        full = try BFV(context: context, secretKey: sk, publicKey: pk, evaluationKeys: ek, maxConcurrency: 2)
         self.t = Int64(t)
         rng = try SeededRandom(seed: [UInt8](repeating: 3, count: 32))
     }
