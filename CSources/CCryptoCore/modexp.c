@@ -964,6 +964,14 @@ static void apply_plaintext(mpz_ptr c, mpz_srcptr m, mpz_srcptr x, mpz_srcptr n,
     ccc_mpz_clear(t);
 }
 
+ccc_status ccc_paillier_apply_plaintext(mpz_ptr c, mpz_srcptr m, mpz_srcptr x, mpz_srcptr n, mpz_srcptr n2) {
+    if (c == NULL || m == NULL || x == NULL || n == NULL || n2 == NULL) return CCC_ERR_INVALID_ARGUMENT;
+    if (mpz_cmp_ui(n, 3) < 0 || mpz_even_p(n)) return CCC_ERR_INVALID_ARGUMENT;
+    if (mpz_sgn(m) < 0 || mpz_cmp(m, n) >= 0 || mpz_sgn(x) <= 0 || mpz_cmp(x, n2) >= 0) return CCC_ERR_INVALID_ARGUMENT;
+    apply_plaintext(c, m, x, n, n2);
+    return CCC_OK;
+}
+
 ccc_status ccc_paillier_encrypt(mpz_ptr c, mpz_srcptr m, mpz_srcptr r, mpz_srcptr n, mpz_srcptr n2,
                                 int constant_time) {
     if (c == NULL || m == NULL || r == NULL || n == NULL || n2 == NULL) return CCC_ERR_INVALID_ARGUMENT;

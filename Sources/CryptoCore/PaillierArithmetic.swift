@@ -55,6 +55,24 @@ public struct PaillierPublicArithmetic: Sendable {
         }
     }
 
+    /// `c = (1 + m·N) · x mod N²` for an `N`-th residue `x` computed elsewhere (for example
+    /// `h^α` from a ``FixedBaseTable`` of `h = y^N`, or `r^N` from a precomputed pool), as
+    /// `x + N·(m·x mod N)`: one multiplication mod `N`, no exponentiation.
+    /// - Throws: ``CryptoCoreError/invalidArgument(_:)`` unless `0 <= m < N` and `0 < x < N²`.
+    public func encrypt(_ m: BigInt, nthResidue x: BigInt) throws(CryptoCoreError) -> BigInt {
+        try m.withPtr { mm throws(CryptoCoreError) in
+            try x.withPtr { xx throws(CryptoCoreError) in
+                try n.withPtr { nn throws(CryptoCoreError) in
+                    try nSquared.withPtr { n2 throws(CryptoCoreError) in
+                        try BigInt.makeChecked("Paillier encrypt: need 0 <= m < N and 0 < x < N^2") {
+                            ccc_paillier_apply_plaintext($0, mm, xx, nn, n2)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// ``encrypt(_:randomness:variableTime:)`` for all pairs, spread over `threads` threads.
     public func encrypt(_ messages: [BigInt], randomness: [BigInt], variableTime: Bool = true,
                         threads: Int) throws(CryptoCoreError) -> [BigInt] {

@@ -107,6 +107,19 @@ struct Modexp: ParsableCommand {
                  { sink = (try? table.power(kfull, variableTime: false)) ?? sink },
                  { sink = (try? c.power(kfull, modulus: n2, variableTime: false)) ?? sink })
 
+            // Encryption with a fixed-base table of h = y^N (the "h^α" variant: the N-th residue is
+            // h^α for a random α of |N| bits instead of r^N; the scheme decides whether to use it).
+            let y = try pub.randomness(using: &rng)
+            let h = try y.power(n, modulus: n2, variableTime: true)
+            let hTable = try FixedBaseTable(base: h, modulus: n2, maxExponentBits: nbits)
+            let alpha = try BigInt.random(bits: nbits, using: &rng)
+            pair("paillier-encrypt-fixed-base", kernel: "comb-w\(hTable.window)-sec", reference: "paillier-encrypt (public key)",
+                 {
+                     if let x = try? hTable.power(alpha, variableTime: false) {
+                         sink = (try? pub.encrypt(m, nthResidue: x)) ?? sink
+                     }
+                 }, encrypt)
+
             // One multiplication mod N²: Montgomery product vs mpz_mul + mpz_mod.
             let c2 = try pub.encrypt(try BigInt.random(below: n, using: &rng), randomness: try pub.randomness(using: &rng))
             pair("mulmod", kernel: "montgomery-redc1", reference: "mpz_mul + mpz_mod",

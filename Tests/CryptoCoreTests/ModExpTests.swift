@@ -228,6 +228,7 @@ struct ModExpTests {
             let textbook = try (g.power(m, modulus: k.n2, variableTime: true) * r.power(k.n, modulus: k.n2, variableTime: true)).modulo(k.n2)
             #expect(c == textbook)
             #expect(try pub.encrypt(m, randomness: r, variableTime: false) == c)
+            #expect(try pub.encrypt(m, nthResidue: r.power(k.n, modulus: k.n2, variableTime: true)) == c)
             #expect(try holder.encrypt(m, randomness: r) == c)
             #expect(try holder.encrypt(m, randomness: r, variableTime: true) == c)
             for crt in [true, false] {
@@ -256,6 +257,8 @@ struct ModExpTests {
         #expect(throws: CryptoCoreError.self) { try pub.encrypt(k.n, randomness: 5) }       // m = N
         #expect(throws: CryptoCoreError.self) { try pub.encrypt(-1, randomness: 5) }
         #expect(throws: CryptoCoreError.self) { try pub.encrypt(1, randomness: 0) }
+        #expect(throws: CryptoCoreError.self) { try pub.encrypt(1, nthResidue: 0) }
+        #expect(throws: CryptoCoreError.self) { try pub.encrypt(1, nthResidue: k.n2) }
         #expect(throws: CryptoCoreError.self) { try holder.encrypt(1, randomness: k.n) }
         #expect(throws: CryptoCoreError.self) { try holder.decrypt(0) }
         #expect(throws: CryptoCoreError.self) { try holder.decrypt(k.n2) }

@@ -182,6 +182,12 @@ ccc_status ccc_paillier_L(mpz_ptr r, mpz_srcptr u, mpz_srcptr n);
 ccc_status ccc_paillier_encrypt(mpz_ptr c, mpz_srcptr m, mpz_srcptr r, mpz_srcptr n, mpz_srcptr n2,
                                 int constant_time);
 
+/*
+ * c = (1 + m·N)·x mod N^2 = x + N·(m·x mod N) for a given N-th residue x (for instance h^a from a
+ * fixed-base table of h = y^N, or r^N from a precomputed pool). 0 <= m < N, 0 < x < N^2.
+ */
+ccc_status ccc_paillier_apply_plaintext(mpz_ptr c, mpz_srcptr m, mpz_srcptr x, mpz_srcptr n, mpz_srcptr n2);
+
 /* Key-holder context: CRT data plus decryption constants. */
 typedef struct ccc_paillier_key {
     ccc_crt2 crt;
