@@ -44,7 +44,7 @@ struct EvaluateCommand: ParsableCommand {
             }
             let correct = (0..<evaluation.confusion.count).reduce(0) { $0 + evaluation.confusion[$1][$1] }
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(Output(
                 model: file.metadata["name"] ?? model, path: url.path, accuracy: evaluation.accuracy, count: evaluation.count,
                 correct: correct, confusion: evaluation.confusion, seconds: seconds)), as: UTF8.self))
