@@ -6,11 +6,16 @@
  * once on the way out. The products w*y mod q (in [0, 2q), or [0, q) at the end) are computed
  * exactly with FMA. Outputs are fully reduced, so they equal every other kernel's.
  *
- * q >= 2^50: 64-bit integer kernel.
- * The 64x64 -> high-64 product of Shoup's method is computed exactly from four 32x32 products
- * (vpmuludq); the two low products use vpmullq. Stages whose butterfly distance is below 8
- * gather the butterfly operands of two vectors with vpermt2q. Results are bit-identical to the
- * portable kernel (same lazy ranges, same arithmetic).
+ * q >= 2^50: 64-bit integer kernel. The 64x64 -> high-64 product of Shoup's method is computed
+ * exactly from four 32x32 products (vpmuludq); the two low products use vpmullq. Results are
+ * bit-identical to the portable kernel (same lazy ranges, same arithmetic).
+ *
+ * Both kernels do the stages with butterfly distance >= 8 two at a time (radix-4 passes, one
+ * radix-2 pass when their number is odd) and the three stages with distance 4, 2, 1 in one pass
+ * over blocks of 16 coefficients held in two registers (operands gathered with vpermt2q/pd,
+ * several blocks interleaved to hide latency); conversions, the final reduction and the inverse
+ * scaling are fused into the first/last passes. Measured on a Cascade Lake VM (n = 8192):
+ * forward 2.8 -> 1.3 cycles/butterfly for q < 2^50, about 2.7-3.0 for 60-bit q (multiplier-bound).
  */
 #include "ntt_internal.h"
 #include <string.h>
@@ -33,19 +38,16 @@ static double recip_down_fp(uint64_t q) {
     return __builtin_ldexp((double)mant, -(52 + e));
 }
 
-/* High 64 bits of a * b per lane, b given with its high half b_hi = b >> 32 precomputed. */
+/* High 64 bits of a * b per lane, b given with its high half b_hi = b >> 32 precomputed.
+   With a = ah*2^32 + al, b = bh*2^32 + bl: t = (al*bl >> 32) + al*bh < 2^64 and
+   t2 = (t mod 2^32) + ah*bl < 2^64, so hi = ah*bh + (t >> 32) + (t2 >> 32) exactly. */
 AVX512 static inline __m512i mulhi64(__m512i a, __m512i b, __m512i b_hi) {
     const __m512i lo32 = _mm512_set1_epi64(0xffffffffLL);
     __m512i a_hi = _mm512_srli_epi64(a, 32);
-    __m512i lolo = _mm512_mul_epu32(a, b);
-    __m512i lohi = _mm512_mul_epu32(a, b_hi);
-    __m512i hilo = _mm512_mul_epu32(a_hi, b);
-    __m512i hihi = _mm512_mul_epu32(a_hi, b_hi);
-    __m512i cross = _mm512_add_epi64(_mm512_srli_epi64(lolo, 32), _mm512_and_si512(lohi, lo32));
-    cross = _mm512_add_epi64(cross, _mm512_and_si512(hilo, lo32));
-    __m512i hi = _mm512_add_epi64(hihi, _mm512_srli_epi64(lohi, 32));
-    hi = _mm512_add_epi64(hi, _mm512_srli_epi64(hilo, 32));
-    return _mm512_add_epi64(hi, _mm512_srli_epi64(cross, 32));
+    __m512i t = _mm512_add_epi64(_mm512_srli_epi64(_mm512_mul_epu32(a, b), 32), _mm512_mul_epu32(a, b_hi));
+    __m512i t2 = _mm512_add_epi64(_mm512_and_si512(t, lo32), _mm512_mul_epu32(a_hi, b));
+    __m512i hi = _mm512_add_epi64(_mm512_mul_epu32(a_hi, b_hi), _mm512_srli_epi64(t, 32));
+    return _mm512_add_epi64(hi, _mm512_srli_epi64(t2, 32));
 }
 
 /* w * y mod q in [0, 2q) (Shoup, lazy). */

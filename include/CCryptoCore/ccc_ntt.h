@@ -39,8 +39,8 @@ extern "C" {
 #define CCC_NTT_MAX_LOG_N 17
 
 /*
- * Precomputed tables of one (n, q). The four arrays live in caller-owned storage of
- * ccc_ntt_storage_words(n) 64-bit words, aligned to 64 bytes.
+ * Precomputed tables of one (n, q). The arrays live in caller-owned storage of
+ * ccc_ntt_storage_words(n) 64-bit words (8n), aligned to 64 bytes.
  */
 typedef struct ccc_ntt_tables {
     uint64_t n;
