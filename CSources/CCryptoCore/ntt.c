@@ -302,6 +302,14 @@ void ccc_ntt_negacyclic_mul(const ccc_ntt_tables *t, uint64_t *out, const uint64
         ccc_ntt_inverse_portable_scaled(t, out, 0, t->mont_scale, t->mont_scale_shoup);
 }
 
+void ccc_ntt_negacyclic_mul_scratch2(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
+                                     const uint64_t *b, uint64_t *scratch2) {
+    if (t->kernel == CCC_KERNEL_AVX512 && t->n >= CCC_NTT_AVX512_MIN_N)
+        ccc_ntt_negacyclic_mul2_avx512(t, out, a, b, scratch2);
+    else
+        ccc_ntt_negacyclic_mul(t, out, a, b, scratch2);
+}
+
 /* ---- references ---- */
 
 ccc_status ccc_negacyclic_mul_schoolbook(uint64_t *out, const uint64_t *a, const uint64_t *b,

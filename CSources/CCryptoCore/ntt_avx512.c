@@ -256,7 +256,9 @@ AVX512 static void forward_int(const ccc_ntt_tables *t, uint64_t *a, const uint6
     else int_small3(a, n, t->fwd, t->fwd_shoup, 0, 1, q, two_q);
 }
 
-AVX512 static void inverse_int(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, uint64_t s, uint64_t s_shoup) {
+/* Inverse in place in a, except that the last pass writes dst (dst == a: fully in place). */
+AVX512 static void inverse_int(const ccc_ntt_tables *t, uint64_t *a, uint64_t *dst, int lazy_output, uint64_t s,
+                               uint64_t s_shoup) {
     const uint64_t n = t->n;
     const __m512i q = _mm512_set1_epi64((long long)t->mod.q);
     const __m512i two_q = _mm512_set1_epi64((long long)(2 * t->mod.q));
@@ -275,7 +277,7 @@ AVX512 static void inverse_int(const ccc_ntt_tables *t, uint64_t *a, int lazy_ou
     const __m512i vs = _mm512_set1_epi64((long long)s);
     const __m512i vss = _mm512_set1_epi64((long long)s_shoup);
     const __m512i vss_hi = _mm512_srli_epi64(vss, 32);
-    uint64_t *x = a, *y = a + gap;
+    uint64_t *x = a, *y = a + gap, *dx = dst, *dy = dst + gap;
     for (uint64_t j = 0; j < gap; j += 8) {
         __m512i vx = _mm512_loadu_si512((const void *)(x + j));
         __m512i vy = _mm512_loadu_si512((const void *)(y + j));
@@ -283,8 +285,8 @@ AVX512 static void inverse_int(const ccc_ntt_tables *t, uint64_t *a, int lazy_ou
         vx = mul_shoup_lazy(vx, vs, vss, vss_hi, q);
         vy = mul_shoup_lazy(vy, vs, vss, vss_hi, q);
         if (!lazy_output) { vx = reduce_once(vx, q); vy = reduce_once(vy, q); }
-        _mm512_storeu_si512((void *)(x + j), vx);
-        _mm512_storeu_si512((void *)(y + j), vy);
+        _mm512_storeu_si512((void *)(dx + j), vx);
+        _mm512_storeu_si512((void *)(dy + j), vy);
     }
 }
 
@@ -545,7 +547,8 @@ static void forward_fp(const ccc_ntt_tables *t, uint64_t *a, const uint64_t *src
    in [0, q). The scaling is folded into the last stage: x' = (u + v)*s, y' = (u - v + 2q)*(w*s),
    both fully reduced, which are the values of a separate scaling pass. */
 __attribute__((target("avx512f,avx512dq")))
-static void inverse_fp(const ccc_ntt_tables *t, uint64_t *a, int from_int, uint64_t s, const double *pw) {
+static void inverse_fp(const ccc_ntt_tables *t, uint64_t *a, uint64_t *dst, int from_int, uint64_t s,
+                       const double *pw) {
     const uint64_t n = t->n, q = t->mod.q;
     const fpc c = fp_consts(q);
     if (pw) fp_small3_pw(a, n, t->inv_f, t->inv_fq, pw, &c);
@@ -565,13 +568,13 @@ static void inverse_fp(const ccc_ntt_tables *t, uint64_t *a, int from_int, uint6
     const uint64_t sw = ccc_mul_mod(&mod, s, t->inv[1]);
     const __m512d vs = _mm512_set1_pd((double)s), vsq = _mm512_set1_pd(ratio_down_fp(s, q));
     const __m512d vsw = _mm512_set1_pd((double)sw), vswq = _mm512_set1_pd(ratio_down_fp(sw, q));
-    uint64_t *x = a, *y = a + gap;
+    uint64_t *x = a, *y = a + gap, *dx = dst, *dy = dst + gap;
     for (uint64_t j = 0; j < gap; j += 8) {
         __m512d u = fp_load(x + j, 0), v = fp_load(y + j, 0);
         __m512d sum = fp_mulmod(_mm512_add_pd(u, v), vs, vsq, &c);
         __m512d dif = fp_mulmod(_mm512_sub_pd(_mm512_add_pd(u, c.two_q), v), vsw, vswq, &c);
-        fp_store(x + j, sum, OUT_INT, &c);
-        fp_store(y + j, dif, OUT_INT, &c);
+        fp_store(dx + j, sum, OUT_INT, &c);
+        fp_store(dy + j, dif, OUT_INT, &c);
     }
 }
 
@@ -596,31 +599,44 @@ AVX512 void ccc_ntt_forward_avx512(const ccc_ntt_tables *t, uint64_t *a, int laz
 
 AVX512 void ccc_ntt_inverse_avx512(const ccc_ntt_tables *t, uint64_t *a, int lazy_output) {
     if (t->n < CCC_NTT_AVX512_MIN_N) { ccc_ntt_inverse_portable(t, a, lazy_output); return; }
-    if (t->canonical) inverse_fp(t, a, 1, t->n_inv, NULL);
-    else inverse_int(t, a, lazy_output, t->n_inv, t->n_inv_shoup);
+    if (t->canonical) inverse_fp(t, a, a, 1, t->n_inv, NULL);
+    else inverse_int(t, a, a, lazy_output, t->n_inv, t->n_inv_shoup);
+}
+
+/* Ring product with the transforms in x (n words) and y (n words): b is transformed into y,
+   a into x, and the inverse runs in x with its last pass writing out. x may be out (then the
+   whole computation is in place there) and y the caller's scratch; with a 64-byte aligned
+   2n-word scratch split into x and y, only the first and last passes touch out, a and b. */
+AVX512 static void product_avx512(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a, const uint64_t *b,
+                                  uint64_t *x, uint64_t *y) {
+    const uint64_t n = t->n, q = t->mod.q;
+    if (t->canonical) {
+        /* The values stay doubles from the first forward pass to the last inverse pass, and the
+           pointwise product is fused into the first inverse pass. */
+        forward_fp(t, y, b, OUT_DBL_REDUCED);
+        forward_fp(t, x, a, OUT_DBL_REDUCED);
+        inverse_fp(t, x, out, 0, t->n_inv, (const double *)y);
+        return;
+    }
+    forward_int(t, y, b, 0);
+    forward_int(t, x, a, 0);
+    const __m512i vq = _mm512_set1_epi64((long long)q), vq_hi = _mm512_set1_epi64((long long)(q >> 32));
+    const __m512i qinv = _mm512_set1_epi64((long long)t->mont_qinv);
+    for (uint64_t j = 0; j < n; j += 8) {
+        __m512i u = _mm512_loadu_si512((const void *)(x + j)), v = _mm512_loadu_si512((const void *)(y + j));
+        _mm512_storeu_si512((void *)(x + j), mont_mul_vec(u, v, vq, vq_hi, qinv));
+    }
+    inverse_int(t, x, out, 0, t->mont_scale, t->mont_scale_shoup);
 }
 
 AVX512 void ccc_ntt_negacyclic_mul_avx512(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
                                           const uint64_t *b, uint64_t *scratch) {
-    const uint64_t n = t->n, q = t->mod.q;
-    if (t->canonical) {
-        /* The forward transforms read the operands in their first pass (no copies), the values
-           stay doubles until the last inverse stage, and the pointwise product is fused into the
-           first inverse pass. */
-        forward_fp(t, scratch, b, OUT_DBL_REDUCED);
-        forward_fp(t, out, a, OUT_DBL_REDUCED);
-        inverse_fp(t, out, 0, t->n_inv, (const double *)scratch);
-        return;
-    }
-    forward_int(t, scratch, b, 0);
-    forward_int(t, out, a, 0);
-    const __m512i vq = _mm512_set1_epi64((long long)q), vq_hi = _mm512_set1_epi64((long long)(q >> 32));
-    const __m512i qinv = _mm512_set1_epi64((long long)t->mont_qinv);
-    for (uint64_t j = 0; j < n; j += 8) {
-        __m512i x = _mm512_loadu_si512((const void *)(out + j)), y = _mm512_loadu_si512((const void *)(scratch + j));
-        _mm512_storeu_si512((void *)(out + j), mont_mul_vec(x, y, vq, vq_hi, qinv));
-    }
-    inverse_int(t, out, 0, t->mont_scale, t->mont_scale_shoup);
+    product_avx512(t, out, a, b, out, scratch);
+}
+
+AVX512 void ccc_ntt_negacyclic_mul2_avx512(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
+                                           const uint64_t *b, uint64_t *scratch2) {
+    product_avx512(t, out, a, b, scratch2, scratch2 + t->n);
 }
 
 #else  /* not x86-64: never selected (ccc_cpu_kernels reports no AVX-512) */
@@ -629,5 +645,9 @@ void ccc_ntt_inverse_avx512(const ccc_ntt_tables *t, uint64_t *a, int lazy_outpu
 void ccc_ntt_negacyclic_mul_avx512(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
                                    const uint64_t *b, uint64_t *scratch) {
     (void)t; (void)out; (void)a; (void)b; (void)scratch;   /* never selected off x86-64 */
+}
+void ccc_ntt_negacyclic_mul2_avx512(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
+                                    const uint64_t *b, uint64_t *scratch2) {
+    (void)t; (void)out; (void)a; (void)b; (void)scratch2;
 }
 #endif

@@ -96,6 +96,14 @@ ccc_status ccc_ntt_inverse_kernel(const ccc_ntt_tables *t, uint64_t *a, int lazy
 void ccc_ntt_negacyclic_mul(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
                             const uint64_t *b, uint64_t *scratch);
 
+/*
+ * The same with `scratch2` of 2n words: the transforms run there, so when scratch2 is 64-byte
+ * aligned and out, a, b are not (e.g. Swift arrays), only the first and last passes touch the
+ * unaligned buffers (about 20% faster with the AVX-512 kernel). out may alias a or b.
+ */
+void ccc_ntt_negacyclic_mul_scratch2(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
+                                     const uint64_t *b, uint64_t *scratch2);
+
 /* Naive O(n^2) negacyclic product, the reference for tests (inputs in [0, q)). */
 ccc_status ccc_negacyclic_mul_schoolbook(uint64_t *out, const uint64_t *a, const uint64_t *b,
                                          uint64_t n, uint64_t q);
