@@ -35,5 +35,14 @@ let package = Package(
             path: "Benchmarks/ModExpBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "RLWEBenchmarks",
+            dependencies: [
+                .product(name: "HomomorphicRLWE", package: root),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RLWEBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

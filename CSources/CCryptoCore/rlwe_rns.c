@@ -130,3 +130,29 @@ void ccc_rlwe_mul_add2(uint64_t *acc0, uint64_t *acc1, const uint64_t *a, const 
         acc1[j] = ccc_barrett_reduce_128(m, (uint64_t)p1, (uint64_t)(p1 >> 64));
     }
 }
+
+ccc_status ccc_rlwe_dot2(uint64_t *out0, uint64_t *out1, const uint64_t *const *a,
+                         const uint64_t *const *k0, const uint64_t *const *k1, size_t count,
+                         uint64_t n, const ccc_modulus *m) {
+    if (out0 == NULL || out1 == NULL || a == NULL || k0 == NULL || k1 == NULL || m == NULL || count == 0 || count > 16)
+        return CCC_ERR_INVALID_ARGUMENT;
+    /* Blocks of 256 coefficients keep the accumulators in L1. */
+    enum { B = 256 };
+    ccc_u128 acc0[B], acc1[B];
+    for (uint64_t j0 = 0; j0 < n; j0 += B) {
+        const uint64_t len = n - j0 < B ? n - j0 : B;
+        for (uint64_t j = 0; j < len; j++) { acc0[j] = 0; acc1[j] = 0; }
+        for (size_t i = 0; i < count; i++) {
+            const uint64_t *x = a[i] + j0, *y0 = k0[i] + j0, *y1 = k1[i] + j0;
+            for (uint64_t j = 0; j < len; j++) {
+                acc0[j] += (ccc_u128)x[j] * y0[j];
+                acc1[j] += (ccc_u128)x[j] * y1[j];
+            }
+        }
+        for (uint64_t j = 0; j < len; j++) {
+            out0[j0 + j] = ccc_barrett_reduce_128(m, (uint64_t)acc0[j], (uint64_t)(acc0[j] >> 64));
+            out1[j0 + j] = ccc_barrett_reduce_128(m, (uint64_t)acc1[j], (uint64_t)(acc1[j] >> 64));
+        }
+    }
+    return CCC_OK;
+}

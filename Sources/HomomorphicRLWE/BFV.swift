@@ -202,6 +202,13 @@ public final class BFV: @unchecked Sendable {
         return BFVPlaintext(coefficients: out, parameterHash: context.parameterHash)
     }
 
+    /// Decrypts many ciphertexts on at most ``maxConcurrency`` threads.
+    public func decrypt(batch: [RLWECiphertext]) throws(RLWEError) -> [BFVPlaintext] {
+        let slots = ResultSlots<BFVPlaintext>(batch.count)
+        try parallelFor(batch.count, maxConcurrency: maxConcurrency) { (i: Int) throws(RLWEError) in slots.set(i, try self.decrypt(batch[i])) }
+        return slots.values.map { $0! }
+    }
+
     /// Decrypts and decodes.
     public func decryptValues(_ ct: RLWECiphertext) throws(RLWEError) -> [Int64] { try decode(try decrypt(ct)) }
 
@@ -343,10 +350,11 @@ public final class BFV: @unchecked Sendable {
                 let row = lp.baseAddress! + i * n
                 for j in 0..<n {
                     let c = centered(p.coefficients[j])
-                    let r = c.magnitude % q
+                    let mag = c.magnitude
+                    let r = mag < q ? mag : mag % q
                     row[j] = c < 0 && r != 0 ? q - r : r
                 }
-                context.plans[i].forward(row)
+                context.plans[i].forward(row, lazy: true)
             }
         }
         var r = a
@@ -355,7 +363,7 @@ public final class BFV: @unchecked Sendable {
                 lifted.withUnsafeBufferPointer { lp in
                     for i in 0..<l {
                         let row = rows.baseAddress! + i * n
-                        context.plans[i].forward(row)
+                        context.plans[i].forward(row, lazy: true)
                         withUnsafePointer(to: context.mods[i]) { m in ccc_poly_mul(row, row, lp.baseAddress! + i * n, UInt64(n), m) }
                         context.plans[i].inverse(row)
                     }
@@ -444,7 +452,7 @@ extension RLWEContext {
                         for i in 0..<L {
                             let q = primes[i]
                             for j in 0..<n { ur.p[j] = u[j] < 0 ? q - 1 : UInt64(u[j]) }
-                            plans[i].forward(ur.p)
+                            plans[i].forward(ur.p, lazy: true)
                             let a = r0.baseAddress! + i * n, c = r1.baseAddress! + i * n
                             withUnsafePointer(to: mods[i]) { m in
                                 ccc_poly_mul(a, ur.p, p0.baseAddress! + i * n, UInt64(n), m)
@@ -517,12 +525,12 @@ extension RLWEContext {
                     sk.squareNTT.withUnsafeBufferPointer { s2 in
                         for i in 0..<l {
                             tmp.p.update(from: c1.baseAddress! + i * n, count: n)
-                            plans[i].forward(tmp.p)
+                            plans[i].forward(tmp.p, lazy: true)
                             withUnsafePointer(to: mods[i]) { m in
                                 ccc_poly_mul(tmp.p, tmp.p, s.baseAddress! + i * n, UInt64(n), m)
                                 if ct.size == 3 {
                                     ct.polys[2].withResidues { c2 in tmp2.p.update(from: c2.baseAddress! + i * n, count: n) }
-                                    plans[i].forward(tmp2.p)
+                                    plans[i].forward(tmp2.p, lazy: true)
                                     ccc_poly_mul_add(tmp.p, tmp2.p, s2.baseAddress! + i * n, UInt64(n), m)
                                 }
                             }
@@ -548,8 +556,8 @@ extension RLWEContext {
                 w.p.update(from: src.baseAddress!, count: l * n)
                 lv.toR.convert(w.p + l * n, src.baseAddress!, n: n, scratch: scratch.p)
             }
-            for i in 0..<l { plans[i].forward(w.p + i * n) }
-            for k in 0..<kr { rPlans[k].forward(w.p + (l + k) * n) }
+            for i in 0..<l { plans[i].forward(w.p + i * n, lazy: true) }
+            for k in 0..<kr { rPlans[k].forward(w.p + (l + k) * n, lazy: true) }
             return w
         }
         let a0 = extend(a.polys[0]), a1 = extend(a.polys[1])

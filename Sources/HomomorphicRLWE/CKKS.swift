@@ -159,6 +159,13 @@ public final class CKKS: @unchecked Sendable {
         return CKKSPlaintext(poly: x, scale: ct.scale, valueBound: ct.valueBound, parameterHash: context.parameterHash)
     }
 
+    /// Decrypts many ciphertexts on at most ``maxConcurrency`` threads.
+    public func decrypt(batch: [RLWECiphertext]) throws(RLWEError) -> [CKKSPlaintext] {
+        let slots = ResultSlots<CKKSPlaintext>(batch.count)
+        try parallelFor(batch.count, maxConcurrency: maxConcurrency) { (i: Int) throws(RLWEError) in slots.set(i, try self.decrypt(batch[i])) }
+        return slots.values.map { $0! }
+    }
+
     public func decryptValues(_ ct: RLWECiphertext) throws(RLWEError) -> [Double] { try decode(try decrypt(ct)) }
 
     // MARK: Precision
@@ -234,14 +241,14 @@ public final class CKKS: @unchecked Sendable {
         guard p.level == a.level else { throw .parameterMismatch("plaintext level \(p.level), ciphertext level \(a.level)") }
         let l = a.level
         var pn = p.poly.withResidues { Array($0) }
-        pn.withUnsafeMutableBufferPointer { b in for i in 0..<l { context.plans[i].forward(b.baseAddress! + i * n) } }
+        pn.withUnsafeMutableBufferPointer { b in for i in 0..<l { context.plans[i].forward(b.baseAddress! + i * n, lazy: true) } }
         var r = a
         for k in 0..<r.size {
             r.polys[k].withMutableResidues { rows in
                 pn.withUnsafeBufferPointer { pp in
                     for i in 0..<l {
                         let row = rows.baseAddress! + i * n
-                        context.plans[i].forward(row)
+                        context.plans[i].forward(row, lazy: true)
                         withUnsafePointer(to: context.mods[i]) { m in ccc_poly_mul(row, row, pp.baseAddress! + i * n, UInt64(n), m) }
                         context.plans[i].inverse(row)
                     }
@@ -265,7 +272,7 @@ public final class CKKS: @unchecked Sendable {
         func ntt(_ p: RNSPolynomial<Coefficient>) -> Words {
             let w = Words(l * n)
             p.withResidues { w.p.update(from: $0.baseAddress!, count: l * n) }
-            for i in 0..<l { context.plans[i].forward(w.p + i * n) }
+            for i in 0..<l { context.plans[i].forward(w.p + i * n, lazy: true) }
             return w
         }
         let a0 = ntt(a.polys[0]), a1 = ntt(a.polys[1])

@@ -80,19 +80,33 @@ extension RLWEContext {
         -> (RNSPolynomial<Coefficient>, RNSPolynomial<Coefficient>)
     {
         let l = c.base.count, n = self.n, rows = L + 1
-        let acc0 = Words((l + 1) * n), acc1 = Words((l + 1) * n), tmp = Words(n)
+        let acc0 = Words((l + 1) * n), acc1 = Words((l + 1) * n), digits = Words(l * n), part0 = Words(n), part1 = Words(n)
         c.withResidues { cr in
             key.k0.withUnsafeBufferPointer { k0 in
                 key.k1.withUnsafeBufferPointer { k1 in
-                    for i in 0..<l {
-                        let digit = cr.baseAddress! + i * n
-                        for jj in 0...l {
-                            let r = jj < l ? jj : L
-                            withUnsafePointer(to: mods[r]) { m in
-                                if r == i { tmp.p.update(from: digit, count: n) } else { ccc_rlwe_reduce_row(tmp.p, digit, UInt64(n), m) }
-                                plans[r].forward(tmp.p)
-                                let off = (i * rows + r) * n
-                                ccc_rlwe_mul_add2(acc0.p + jj * n, acc1.p + jj * n, tmp.p, k0.baseAddress! + off, k1.baseAddress! + off, UInt64(n), m)
+                    for jj in 0...l {
+                        let r = jj < l ? jj : L
+                        withUnsafePointer(to: mods[r]) { m in
+                            // The l digits reduced modulo prime r, lazily transformed.
+                            for i in 0..<l {
+                                let digit = cr.baseAddress! + i * n, d = digits.p + i * n
+                                if r == i || primes[i] < primes[r] { d.update(from: digit, count: n) } else { ccc_rlwe_reduce_row(d, digit, UInt64(n), m) }
+                                plans[r].forward(d, lazy: true)
+                            }
+                            // Inner products, one reduction per coefficient (chunks of 16 digits).
+                            var i0 = 0
+                            while i0 < l {
+                                let cnt = min(16, l - i0)
+                                let a = (i0..<(i0 + cnt)).map { UnsafePointer(digits.p + $0 * n) as UnsafePointer<UInt64>? }
+                                let y0 = (i0..<(i0 + cnt)).map { UnsafePointer(k0.baseAddress! + ($0 * rows + r) * n) as UnsafePointer<UInt64>? }
+                                let y1 = (i0..<(i0 + cnt)).map { UnsafePointer(k1.baseAddress! + ($0 * rows + r) * n) as UnsafePointer<UInt64>? }
+                                let o0 = i0 == 0 ? acc0.p + jj * n : part0.p, o1 = i0 == 0 ? acc1.p + jj * n : part1.p
+                                _ = ccc_rlwe_dot2(o0, o1, a, y0, y1, cnt, UInt64(n), m)
+                                if i0 > 0 {
+                                    ccc_poly_add(acc0.p + jj * n, acc0.p + jj * n, part0.p, UInt64(n), primes[r])
+                                    ccc_poly_add(acc1.p + jj * n, acc1.p + jj * n, part1.p, UInt64(n), primes[r])
+                                }
+                                i0 += cnt
                             }
                         }
                     }

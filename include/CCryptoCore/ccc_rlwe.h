@@ -98,6 +98,16 @@ void ccc_rlwe_reduce_row(uint64_t *out, const uint64_t *in, uint64_t n, const cc
 void ccc_rlwe_mul_add2(uint64_t *acc0, uint64_t *acc1, const uint64_t *a, const uint64_t *k0,
                        const uint64_t *k1, uint64_t n, const ccc_modulus *m);
 
+/*
+ * The inner products of key switching for one target prime, with one reduction per coefficient:
+ *   out0[j] = sum_{i < count} a[i][j] * k0[i][j] mod q,  out1[j] = sum_i a[i][j] * k1[i][j] mod q.
+ * a[i][j] < 4q (lazy NTT outputs), k < q; products are summed in 128 bits (count <= 16 keeps
+ * the sum below 2^128 for q < 2^61) and reduced once. CCC_ERR_INVALID_ARGUMENT for count > 16.
+ */
+ccc_status ccc_rlwe_dot2(uint64_t *out0, uint64_t *out1, const uint64_t *const *a,
+                         const uint64_t *const *k0, const uint64_t *const *k1, size_t count,
+                         uint64_t n, const ccc_modulus *m);
+
 #ifdef __cplusplus
 }
 #endif
