@@ -281,6 +281,34 @@ ccc_status ccc_ntt_inverse_kernel(const ccc_ntt_tables *t, uint64_t *a, int lazy
     return CCC_OK;
 }
 
+ccc_status ccc_ntt_forward_kernel_scratch(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, ccc_kernel k,
+                                          uint64_t *scratch) {
+    if (t == NULL || a == NULL || scratch == NULL || (unsigned)k > CCC_KERNEL_AVX512_IFMA) return CCC_ERR_INVALID_ARGUMENT;
+    if (!(ccc_ntt_supported_kernels(t) & (1u << k))) return CCC_ERR_INVALID_ARGUMENT;
+    if (k == CCC_KERNEL_AVX512) ccc_ntt_forward_avx512_scratch(t, a, lazy_output, scratch);
+    else pick(k, 0)(t, a, lazy_output);
+    return CCC_OK;
+}
+
+ccc_status ccc_ntt_inverse_kernel_scratch(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, ccc_kernel k,
+                                          uint64_t *scratch) {
+    if (t == NULL || a == NULL || scratch == NULL || (unsigned)k > CCC_KERNEL_AVX512_IFMA) return CCC_ERR_INVALID_ARGUMENT;
+    if (!(ccc_ntt_supported_kernels(t) & (1u << k))) return CCC_ERR_INVALID_ARGUMENT;
+    if (k == CCC_KERNEL_AVX512) ccc_ntt_inverse_avx512_scratch(t, a, lazy_output, scratch);
+    else pick(k, 1)(t, a, lazy_output);
+    return CCC_OK;
+}
+
+void ccc_ntt_forward_scratch(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, uint64_t *scratch) {
+    if (t->kernel == CCC_KERNEL_AVX512) ccc_ntt_forward_avx512_scratch(t, a, lazy_output, scratch);
+    else ccc_ntt_forward(t, a, lazy_output);
+}
+
+void ccc_ntt_inverse_scratch(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, uint64_t *scratch) {
+    if (t->kernel == CCC_KERNEL_AVX512) ccc_ntt_inverse_avx512_scratch(t, a, lazy_output, scratch);
+    else ccc_ntt_inverse(t, a, lazy_output);
+}
+
 void ccc_ntt_negacyclic_mul(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
                             const uint64_t *b, uint64_t *scratch) {
     const uint64_t n = t->n, q = t->mod.q;

@@ -23,6 +23,9 @@ void ccc_ntt_inverse_avx2_scaled(const ccc_ntt_tables *t, uint64_t *a, int lazy_
 /* ccc_ntt_negacyclic_mul with the AVX-512 kernel (n >= CCC_NTT_AVX512_MIN_N). */
 void ccc_ntt_negacyclic_mul_avx512(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
                                    const uint64_t *b, uint64_t *scratch);
+/* ccc_ntt_forward_scratch / ccc_ntt_inverse_scratch with the AVX-512 kernel. */
+void ccc_ntt_forward_avx512_scratch(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, uint64_t *w);
+void ccc_ntt_inverse_avx512_scratch(const ccc_ntt_tables *t, uint64_t *a, int lazy_output, uint64_t *w);
 /* ccc_ntt_negacyclic_mul_scratch2 with the AVX-512 kernel. */
 void ccc_ntt_negacyclic_mul2_avx512(const ccc_ntt_tables *t, uint64_t *out, const uint64_t *a,
                                     const uint64_t *b, uint64_t *scratch2);
