@@ -9,13 +9,7 @@ struct Modexp: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "modexp",
         abstract: "Benchmark Paillier encryption/decryption, scalar multiplication and multi-exponentiation mod N².",
-        discussion: """
-        Keys: two random primes of exactly half size from a fixed seed; messages, randomness and
-        ciphertexts uniform (fixed seed). Decryption and key-holder (CRT) encryption run the
-        constant-time kernels (mpz_powm_sec) as the library does by default; public-key
-        encryption and scalar multiplication are variable time (public exponents). Multi-exp
-        exponents are uniform in -128...127 (8-bit signed).
-        """
+        discussion: "Keys: two random primes of exactly half size from a fixed seed; messages, randomness and ciphertexts uniform (fixed seed). Decryption and key-holder (CRT) encryption run the constant-time kernels (mpz_powm_sec) as the library does by default; the -vartime records run mpz_powm. Public-key encryption and scalar multiplication are variable time (public exponents). Multi-exponentiation exponents are uniform in -128...127 (8-bit signed). Each kernel and its reference run in alternating timed runs (median of --runs runs of at least --min-run-seconds each)."
     )
 
     @Option(parsing: .upToNextOption, help: "Sizes of N in bits.")
