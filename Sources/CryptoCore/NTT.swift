@@ -33,7 +33,9 @@ public enum Kernel: Int, Sendable, CaseIterable, CustomStringConvertible {
 /// `2n`-th root of unity mod `q`; the forward transform maps `a(X)` to its values at
 /// `ψ^(2·bitrev(i)+1)` in bit-reversed order `i`, the inverse undoes it exactly (including 1/n).
 /// Transforms use Harvey's lazy butterflies with Shoup constants and the fastest kernel the CPU
-/// allows (``kernel``); every kernel gives bit-identical results.
+/// allows (``kernel``); every kernel gives bit-identical results, lazy outputs included. For
+/// `q < 2^50` the outputs are always fully reduced (also when `lazy`), and the AVX-512 kernel
+/// computes them exactly in double precision with FMA.
 public final class NTTPlan: @unchecked Sendable {
     /// The ring degree `n`.
     public let degree: Int
@@ -95,7 +97,7 @@ public final class NTTPlan: @unchecked Sendable {
     public func forward(_ values: inout [UInt64], lazy: Bool = false) throws(CryptoCoreError) {
         try checkCount(values.count)
         values.withUnsafeMutableBufferPointer { buf in
-            withAlignedScratch(buf.baseAddress!) { p, scratch in
+            withAlignedScratch(buf.baseAddress!, kernel: self.kernel) { p, scratch in
                 withTables { t in
                     if let scratch { ccc_ntt_forward_scratch(t, p, lazy ? 1 : 0, scratch) } else { ccc_ntt_forward(t, p, lazy ? 1 : 0) }
                 }
@@ -108,7 +110,7 @@ public final class NTTPlan: @unchecked Sendable {
     public func inverse(_ values: inout [UInt64], lazy: Bool = false) throws(CryptoCoreError) {
         try checkCount(values.count)
         values.withUnsafeMutableBufferPointer { buf in
-            withAlignedScratch(buf.baseAddress!) { p, scratch in
+            withAlignedScratch(buf.baseAddress!, kernel: self.kernel) { p, scratch in
                 withTables { t in
                     if let scratch { ccc_ntt_inverse_scratch(t, p, lazy ? 1 : 0, scratch) } else { ccc_ntt_inverse(t, p, lazy ? 1 : 0) }
                 }
@@ -119,9 +121,10 @@ public final class NTTPlan: @unchecked Sendable {
     /// Runs `body` with `p` and, when `p` is not 64-byte aligned, an aligned scratch of `degree`
     /// words: the vector kernels then run their inner passes there and touch `p` only in the first
     /// and last pass (array storage is 16-byte aligned; split vector accesses cost about 20%).
-    private func withAlignedScratch(_ p: UnsafeMutablePointer<UInt64>,
+    private func withAlignedScratch(_ p: UnsafeMutablePointer<UInt64>, kernel: Kernel,
                                     _ body: (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>?) -> Void) {
-        if UInt(bitPattern: p) & 63 == 0 || degree < 16 { body(p, nil); return }
+        // Only the AVX-512 kernel uses the scratch (the others run in place).
+        if kernel != .avx512 || UInt(bitPattern: p) & 63 == 0 || degree < 16 { body(p, nil); return }
         withUnsafeTemporaryAllocation(byteCount: degree * MemoryLayout<UInt64>.stride, alignment: 64) { raw in
             body(p, raw.bindMemory(to: UInt64.self).baseAddress!)
         }
@@ -132,7 +135,7 @@ public final class NTTPlan: @unchecked Sendable {
         try checkCount(values.count)
         var status = CCC_OK
         values.withUnsafeMutableBufferPointer { buf in
-            withAlignedScratch(buf.baseAddress!) { p, scratch in
+            withAlignedScratch(buf.baseAddress!, kernel: kernel) { p, scratch in
                 status = withTables { t in
                     if let scratch { ccc_ntt_forward_kernel_scratch(t, p, lazy ? 1 : 0, kernel.raw, scratch) }
                     else { ccc_ntt_forward_kernel(t, p, lazy ? 1 : 0, kernel.raw) }
@@ -147,7 +150,7 @@ public final class NTTPlan: @unchecked Sendable {
         try checkCount(values.count)
         var status = CCC_OK
         values.withUnsafeMutableBufferPointer { buf in
-            withAlignedScratch(buf.baseAddress!) { p, scratch in
+            withAlignedScratch(buf.baseAddress!, kernel: kernel) { p, scratch in
                 status = withTables { t in
                     if let scratch { ccc_ntt_inverse_kernel_scratch(t, p, lazy ? 1 : 0, kernel.raw, scratch) }
                     else { ccc_ntt_inverse_kernel(t, p, lazy ? 1 : 0, kernel.raw) }
