@@ -55,14 +55,14 @@ struct TrainCommand: ParsableCommand {
         if let limit { train = train.prefix(limit) }
         let test = try NNSupport.loadTest(directory: testData)
         let config = reference.trainingConfiguration(epochs: epochs, seed: seed)
-        var architecture = reference.trainingArchitecture(activation: approximation)
+        var trainingArchitecture = reference.trainingArchitecture(activation: approximation)
         if let architectureFile {
             let data = try Data(contentsOf: URL(fileURLWithPath: architectureFile))
-            do { architecture = try JSONDecoder().decode(Architecture.self, from: data) } catch {
+            do { trainingArchitecture = try JSONDecoder().decode(Architecture.self, from: data) } catch {
                 throw ValidationError("cannot decode \(architectureFile) as an architecture: \(error)")
             }
         }
-        let network = try Sequential<Float>(architecture: architecture)
+        let network = try Sequential<Float>(architecture: trainingArchitecture)
         network.initialize(seed: seed)
         let pre = reference.preprocessing
         NNSupport.write("training \(reference.rawValue) (\(network.parameterCount) parameters) on \(train.count) images, \(config.epochs) epochs\n")
