@@ -177,6 +177,10 @@ extension RLWEParameters {
         case n4096_logq109
         /// n = 8192, primes 43+43+44+44 bits, special prime 44 bits (218 bits).
         case n8192_logq218
+        /// n = 8192, primes 47×4 bits, special prime 30 bits (218 bits): 14 more bits of ciphertext
+        /// modulus than ``n8192_logq218`` for BFV with a large t, where the key-switching noise
+        /// (≈ 2^25) is negligible next to the noise after a product (the CryptoNets set-up).
+        case n8192_logq218_p30
         /// n = 16384, primes 48×3 + 49×5 bits, special prime 49 bits (438 bits).
         case n16384_logq438
         /// n = 32768, primes 55×15 bits, special prime 56 bits (881 bits).
@@ -192,6 +196,7 @@ extension RLWEParameters {
             switch self {
             case .n4096_logq109: return (4096, [36, 36], 37)
             case .n8192_logq218: return (8192, [43, 43, 44, 44], 44)
+            case .n8192_logq218_p30: return (8192, [47, 47, 47, 47], 30)
             case .n16384_logq438: return (16384, [48, 48, 48, 49, 49, 49, 49, 49], 49)
             case .n32768_logq881: return (32768, Array(repeating: 55, count: 15), 56)
             case .insecure_n256_logq151: return (256, [50, 50], 51)

@@ -6,7 +6,7 @@ import Testing
 struct ParameterTests {
     @Test("presets meet the 128-bit table exactly")
     func presets() throws {
-        for (preset, bits) in [(RLWEParameters.Preset.n4096_logq109, 109), (.n8192_logq218, 218), (.n16384_logq438, 438), (.n32768_logq881, 881)] {
+        for (preset, bits) in [(RLWEParameters.Preset.n4096_logq109, 109), (.n8192_logq218, 218), (.n8192_logq218_p30, 218), (.n16384_logq438, 438), (.n32768_logq881, 881)] {
             let p = try RLWEParameters.bfv(preset, plaintextModulus: 65537)
             #expect(p.totalModulusBits == bits)
             #expect(p.security == .classical128)
