@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "HomomorphicRLWE", dependencies: ["CryptoCore", "CCryptoCore"], exclude: ["DESIGN.md"]),
         // OpenBLAS (cblas interface) and zlib for the plaintext engine.
         .systemLibrary(name: "COpenBLAS", path: "Sources/CSystemLibs/COpenBLAS"),
-        .target(name: "NeuralNetwork", dependencies: ["COpenBLAS"]),
+        .target(name: "NeuralNetwork", dependencies: ["COpenBLAS"], exclude: ["ModelFormat.md"]),
         // The MNIST test set and the trained reference models, exposed through Bundle.module.
         .target(name: "BundledAssets", resources: [.copy("Resources")]),
         .executableTarget(

@@ -68,6 +68,7 @@ struct ModelFormatTests {
         let bytes = safetensorsBytes(metadata: denseMetadata(), tensors: [
             ("1.weight", "F32", [2, 4], f32Bytes([1, 2, 3, 4, 0, 0, 0, -1])),
             ("1.bias", "F32", [2], f32Bytes([0.5, 1])),
+            ("1.num_batches_tracked", "I64", [], [7, 0, 0, 0, 0, 0, 0, 0]),
         ])
         let file = try ModelFormat.decode(bytes)
         let y = try file.network.forward(Tensor(shape: [1, 1, 2, 2], scalars: [1, 1, 1, 2]))
