@@ -37,6 +37,9 @@ struct RLWE: ParsableCommand {
         }
     }
 
+    @Option(parsing: .upToNextOption, help: "Only these operations (e.g. multiply relinearize); default all.")
+    var operations: [String] = []
+
     @Flag(help: "Also print the thread CPU time per operation (median of 5 runs of ~0.1 s): on a shared, overloaded machine it is the fairer figure.")
     var cpuTime = false
 
@@ -66,17 +69,15 @@ struct RLWE: ParsableCommand {
 
     func run() throws {
         var records: [BenchRecord] = []
-        var lastBody: (() -> Void)?
-        func timed(_ body: @escaping () -> Void) -> Double {
-            lastBody = body
-            return output.measure(body)
-        }
-        func emit(_ scheme: String, _ op: String, _ n: Int, _ bits: Int, _ ns: Double) {
+        let only = Set(operations)
+        func emit(_ scheme: String, _ op: String, _ n: Int, _ bits: Int, _ body: @escaping () -> Void) {
+            guard only.isEmpty || only.contains(op) else { return }
+            let ns = output.measure(body)
             var r = BenchRecord(operation: op, n: n, modulusBits: bits, kernel: Kernel.allowed.last?.description ?? "portable", medianNs: ns)
             r.scheme = scheme
             records.append(r)
             var line = benchLine(r) + "  [\(scheme)]"
-            if cpuTime, let body = lastBody { line += "  cpu \(benchFormat(ns: Self.cpuNs(body)))" }
+            if cpuTime { line += "  cpu \(benchFormat(ns: Self.cpuNs(body)))" }
             if !output.json { print(line) }
         }
         for n in degrees {
@@ -88,37 +89,37 @@ struct RLWE: ParsableCommand {
                 let context = try RLWEContext(params)
                 let bits = params.totalModulusBits
                 let kg = KeyGenerator(context: context)
-                emit("bfv", "keygen-secret-public-relin", n, bits, timed {
+                emit("bfv", "keygen-secret-public-relin", n, bits) {
                     let sk = kg.secretKey()
                     benchBlackHole(try? kg.publicKey(for: sk))
                     benchBlackHole(try? kg.relinearizationKey(for: sk))
-                })
+                }
                 let sk = kg.secretKey()
                 let pk = try kg.publicKey(for: sk)
                 let ek = try kg.evaluationKeys(for: sk, rotations: [1])
                 let bfv = try BFV(context: context, secretKey: sk, publicKey: pk, evaluationKeys: ek)
                 let values = (0..<n).map { Int64($0 % 1000) }
                 let pt = try bfv.encode(values)
-                emit("bfv", "encode", n, bits, timed { benchBlackHole(try? bfv.encode(values)) })
-                emit("bfv", "encrypt-public", n, bits, timed { benchBlackHole(try? bfv.encryptPublic(pt)) })
-                emit("bfv", "encrypt-secret", n, bits, timed { benchBlackHole(try? bfv.encryptSecret(pt)) })
+                emit("bfv", "encode", n, bits) { benchBlackHole(try? bfv.encode(values)) }
+                emit("bfv", "encrypt-public", n, bits) { benchBlackHole(try? bfv.encryptPublic(pt)) }
+                emit("bfv", "encrypt-secret", n, bits) { benchBlackHole(try? bfv.encryptSecret(pt)) }
                 let a = try bfv.encrypt(pt), b = try bfv.encrypt(pt)
-                emit("bfv", "decrypt", n, bits, timed { benchBlackHole(try? bfv.decrypt(a)) })
-                emit("bfv", "add", n, bits, timed { benchBlackHole(try? bfv.add(a, b)) })
-                emit("bfv", "multiply-plain", n, bits, timed { benchBlackHole(try? bfv.multiply(a, pt)) })
-                emit("bfv", "multiply-scalar", n, bits, timed { benchBlackHole(try? bfv.multiply(a, scalar: 7)) })
-                emit("bfv", "multiply", n, bits, timed { benchBlackHole(try? bfv.multiply(a, b)) })
+                emit("bfv", "decrypt", n, bits) { benchBlackHole(try? bfv.decrypt(a)) }
+                emit("bfv", "add", n, bits) { benchBlackHole(try? bfv.add(a, b)) }
+                emit("bfv", "multiply-plain", n, bits) { benchBlackHole(try? bfv.multiply(a, pt)) }
+                emit("bfv", "multiply-scalar", n, bits) { benchBlackHole(try? bfv.multiply(a, scalar: 7)) }
+                emit("bfv", "multiply", n, bits) { benchBlackHole(try? bfv.multiply(a, b)) }
                 let prod = try bfv.multiply(a, b)
-                emit("bfv", "relinearize", n, bits, timed { benchBlackHole(try? bfv.relinearize(prod)) })
-                emit("bfv", "multiply-relinearize", n, bits, timed { benchBlackHole(try? bfv.multiplyRelinearize(a, b)) })
-                emit("bfv", "rotate-rows", n, bits, timed { benchBlackHole(try? bfv.rotateRows(a, by: 1)) })
-                emit("bfv", "mod-switch", n, bits, timed { benchBlackHole(try? bfv.modSwitchDown(a)) })
+                emit("bfv", "relinearize", n, bits) { benchBlackHole(try? bfv.relinearize(prod)) }
+                emit("bfv", "multiply-relinearize", n, bits) { benchBlackHole(try? bfv.multiplyRelinearize(a, b)) }
+                emit("bfv", "rotate-rows", n, bits) { benchBlackHole(try? bfv.rotateRows(a, by: 1)) }
+                emit("bfv", "mod-switch", n, bits) { benchBlackHole(try? bfv.modSwitchDown(a)) }
                 let cts = Array(repeating: a, count: 64)
                 let w = (0..<64).map { Int64($0) - 32 }
-                emit("bfv", "dot-product-64", n, bits, timed { benchBlackHole(try? bfv.dotProducts(cts, weights: w, outputs: 1)) })
+                emit("bfv", "dot-product-64", n, bits) { benchBlackHole(try? bfv.dotProducts(cts, weights: w, outputs: 1)) }
             }
             if schemes.contains("ckks") {
-                try benchCKKS(n: n, preset: preset, timed: timed, emit: emit)
+                try benchCKKS(n: n, preset: preset, emit: emit)
             }
         }
         if output.json { print(benchJSON(records)) }
@@ -126,7 +127,7 @@ struct RLWE: ParsableCommand {
 }
 
 extension RLWE {
-    func benchCKKS(n: Int, preset: RLWEParameters.Preset, timed: (@escaping () -> Void) -> Double, emit: (String, String, Int, Int, Double) -> Void) throws {
+    func benchCKKS(n: Int, preset: RLWEParameters.Preset, emit: (String, String, Int, Int, @escaping () -> Void) -> Void) throws {
         let shape = try RLWEParameters.ckks(preset, scale: 2)
         let scale = exp2(Double(64 - shape.ciphertextModuli.last!.leadingZeroBitCount - 4))
         let params = try RLWEParameters.ckks(preset, scale: scale)
@@ -140,16 +141,16 @@ extension RLWE {
         let ckks = try CKKS(context: context, secretKey: sk, publicKey: pk, evaluationKeys: ek)
         let values = (0..<(n / 2)).map { Double($0 % 100) / 100 }
         let pt = try ckks.encode(values)
-        emit("ckks", "encode", n, bits, timed { benchBlackHole(try? ckks.encode(values)) })
-        emit("ckks", "encrypt-public", n, bits, timed { benchBlackHole(try? ckks.encrypt(pt)) })
+        emit("ckks", "encode", n, bits) { benchBlackHole(try? ckks.encode(values)) }
+        emit("ckks", "encrypt-public", n, bits) { benchBlackHole(try? ckks.encrypt(pt)) }
         let a = try ckks.encrypt(pt), b = try ckks.encrypt(pt)
-        emit("ckks", "decrypt", n, bits, timed { benchBlackHole(try? ckks.decrypt(a)) })
-        emit("ckks", "add", n, bits, timed { benchBlackHole(try? ckks.add(a, b)) })
-        emit("ckks", "multiply-plain", n, bits, timed { benchBlackHole(try? ckks.multiply(a, pt)) })
-        emit("ckks", "multiply-relinearize", n, bits, timed { benchBlackHole(try? ckks.relinearize(try ckks.multiply(a, b))) })
+        emit("ckks", "decrypt", n, bits) { benchBlackHole(try? ckks.decrypt(a)) }
+        emit("ckks", "add", n, bits) { benchBlackHole(try? ckks.add(a, b)) }
+        emit("ckks", "multiply-plain", n, bits) { benchBlackHole(try? ckks.multiply(a, pt)) }
+        emit("ckks", "multiply-relinearize", n, bits) { benchBlackHole(try? ckks.relinearize(try ckks.multiply(a, b))) }
         let prod = try ckks.relinearize(try ckks.multiply(a, b))
-        emit("ckks", "rescale", n, bits, timed { benchBlackHole(try? ckks.rescale(prod)) })
-        emit("ckks", "multiply-relinearize-rescale", n, bits, timed { benchBlackHole(try? ckks.multiplyRelinearizeRescale(a, b)) })
-        emit("ckks", "rotate", n, bits, timed { benchBlackHole(try? ckks.rotate(a, by: 1)) })
+        emit("ckks", "rescale", n, bits) { benchBlackHole(try? ckks.rescale(prod)) }
+        emit("ckks", "multiply-relinearize-rescale", n, bits) { benchBlackHole(try? ckks.multiplyRelinearizeRescale(a, b)) }
+        emit("ckks", "rotate", n, bits) { benchBlackHole(try? ckks.rotate(a, by: 1)) }
     }
 }

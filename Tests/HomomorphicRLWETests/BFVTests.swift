@@ -162,6 +162,30 @@ struct BFVTests {
         #expect(throws: RLWEError.self) { try f.server.dotProducts(cts, weights: [Int64](repeating: 1 << 40, count: 5), outputs: 1) }
     }
 
+    @Test("the exact budget check catches what the estimate cannot: a ciphertext under another key")
+    func verifiedDecryption() throws {
+        var f = try BFVFixture()
+        let other = try BFV(context: f.context, secretKey: KeyGenerator(context: f.context).secretKey())
+        let ct = try f.server.encrypt(f.values())
+        #expect(try other.noiseBudget(of: ct) == 0)
+        #expect(throws: RLWEError.decryptionFailed(noiseBudget: 0)) { try other.decryptVerified(ct) }
+        #expect(try f.client.decryptVerified(ct) == (try f.client.decrypt(ct)))
+    }
+
+    @Test("concurrent batch operations equal the sequential ones")
+    func concurrency() throws {
+        var f = try BFVFixture()
+        let plains = try (0..<5).map { _ in try f.full.encode(f.values(bound: 50)) }
+        let cts = try f.full.encrypt(batch: plains)     // maxConcurrency 2
+        #expect(try f.full.decrypt(batch: cts) == plains)
+        let w: [Int64] = (0..<20).map { Int64($0) - 10 }
+        let par = try f.full.dotProducts(cts, weights: w, outputs: 4)
+        let seq = try BFV(context: f.context, secretKey: f.full.secretKey, evaluationKeys: f.full.evaluationKeys, maxConcurrency: 1)
+        let one = try seq.dotProducts(cts, weights: w, outputs: 4)
+        for o in 0..<4 { #expect(try f.full.decrypt(par[o]) == (try f.full.decrypt(one[o]))) }
+        #expect(throws: RLWEError.self) { try BFV(context: f.context, maxConcurrency: 0) }
+    }
+
     @Test("a depth chain ends in a typed error, never in a wrong decryption")
     func depthChain() throws {
         var f = try BFVFixture(.insecure_n256_logq151, tBits: 17)

@@ -1,4 +1,5 @@
 import CryptoCore
+import Foundation
 import HomomorphicRLWE
 import Testing
 
@@ -133,6 +134,31 @@ struct ConformanceTests {
         let c = try ckks.conjugate(try ckks.encrypt(v))
         #expect(zip(try ckks.decrypt(values: c), v).allSatisfy { abs($0 - $1) < 1e-6 })
         #expect(ckks.estimatedPrecision(c) > 20)
+    }
+
+    @Test("CKKS precision estimate is below the measured precision")
+    func ckksPrecision() throws {
+        let context = try RLWEContext(try RLWEParameters.ckks(.insecure_n2048_logq276, scale: 0x1p54))
+        let kg = KeyGenerator(context: context)
+        let sk = kg.secretKey()
+        let ckks = try CKKS(context: context, secretKey: sk, publicKey: try kg.publicKey(for: sk),
+                            evaluationKeys: try kg.evaluationKeys(for: sk), valueBound: 1)
+        let ref = try ckksReference(slots: 1024, tolerance: 1, seed: 5)
+        let a = ref.random(), b = ref.random()
+        func measured(_ c: RLWECiphertext, _ e: [Double]) throws -> Double {
+            -log2(zip(try ckks.decrypt(values: c), e).map { abs($0 - $1) }.max()!)
+        }
+        let ca = try ckks.encrypt(a), cb = try ckks.encrypt(b)
+        #expect(ckks.estimatedPrecision(ca) <= (try measured(ca, a)))
+        var c = try ckks.multiplyRelinearizeRescale(ca, cb)
+        var e = zip(a, b).map(*)
+        #expect(ckks.estimatedPrecision(c) <= (try measured(c, e)))
+        #expect(ckks.estimatedPrecision(c) > 15)
+        c = try ckks.multiplyRelinearizeRescale(c, c)
+        e = e.map { $0 * $0 }
+        #expect(ckks.estimatedPrecision(c) <= (try measured(c, e)))
+        // Scales must match for additions.
+        #expect(throws: RLWEError.self) { try ckks.add(c, try ckks.dropLevel(try ckks.dropLevel(ca))) }
     }
 
     @Test("CKKS twin")
