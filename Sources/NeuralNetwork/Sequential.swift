@@ -99,6 +99,27 @@ public final class Sequential<Scalar: NNScalar> {
         return x
     }
 
+    /// Inference returning the output of every layer, in order (the last one is `forward`'s result).
+    /// Protocol modules use it to measure value ranges (fixed-point scales, plaintext moduli) and to
+    /// check an encrypted evaluation layer by layer.
+    public func layerOutputs(_ input: Tensor<Scalar>) throws -> [Tensor<Scalar>] {
+        guard input.rank == inputShape.count + 1, Array(input.shape.dropFirst()) == inputShape else {
+            throw NeuralNetworkError.shapeMismatch(context: "network input", expected: [-1] + inputShape, actual: input.shape)
+        }
+        var outputs: [Tensor<Scalar>] = []
+        var x = input
+        for layer in layers {
+            x = try layer.forward(x, training: false)
+            outputs.append(x)
+        }
+        return outputs
+    }
+
+    /// The largest absolute value of each layer's output over `input` (inference mode).
+    public func maxAbsoluteOutputs(_ input: Tensor<Scalar>) throws -> [Scalar] {
+        try layerOutputs(input).map { t in t.scalars.reduce(0) { Swift.max($0, Swift.abs($1)) } }
+    }
+
     /// Back-propagates d(loss)/d(output) of the last `forward`; sets every parameter's gradient and
     /// returns d(loss)/d(input).
     @discardableResult

@@ -43,6 +43,19 @@ struct EngineTests {
         #expect(bn.layerOutputShapes.map { $0.reduce(1, *) }.max()! <= 1400)
     }
 
+    @Test func layerOutputsMatchForward() throws {
+        let net = try Sequential<Double>(architecture: ReferenceModel.cryptonetsBN.trainingArchitecture())
+        net.initialize(seed: 4)
+        var rng = SeededGenerator(seed: 2)
+        let x = randomTensor([3, 1, 29, 29], &rng)
+        let outs = try net.layerOutputs(x)
+        #expect(outs.count == net.layers.count)
+        #expect(outs.map { Array($0.shape.dropFirst()) } == net.layerOutputShapes)
+        #expect(outs.last == (try net.forward(x)))
+        let ranges = try net.maxAbsoluteOutputs(x)
+        #expect(ranges.count == outs.count && ranges.allSatisfy { $0 > 0 })
+    }
+
     @Test func reluApproximationCoefficients() {
         let c2 = ReLUApproximation.degree2.coefficients
         let c4 = ReLUApproximation.degree4.coefficients
