@@ -46,6 +46,15 @@ extension HomomorphicScheme {
     public func encrypt(values: [Value]) throws(RLWEError) -> Ciphertext { try encrypt(try encode(values)) }
     /// Decrypts and decodes.
     public func decrypt(values ciphertext: Ciphertext) throws(RLWEError) -> [Value] { try decode(try decrypt(ciphertext)) }
+
+    /// Applies `body` to every item on at most ``maxConcurrency`` threads (for example the
+    /// squares of a layer's ciphertexts: `try scheme.batch(cts) { try scheme.square($0) }`).
+    /// Results keep the order of `items`; the first error is rethrown.
+    public func batch<T: Sendable, R: Sendable>(_ items: [T], _ body: @escaping @Sendable (T) throws(RLWEError) -> R) throws(RLWEError) -> [R] {
+        let slots = ResultSlots<R>(items.count)
+        try parallelFor(items.count, maxConcurrency: maxConcurrency) { (i: Int) throws(RLWEError) in slots.set(i, try body(items[i])) }
+        return slots.values.map { $0! }
+    }
 }
 
 extension BFV: HomomorphicScheme {

@@ -184,6 +184,13 @@ struct BFVTests {
         let one = try seq.dotProducts(cts, weights: w, outputs: 4)
         for o in 0..<4 { #expect(try f.full.decrypt(par[o]) == (try f.full.decrypt(one[o]))) }
         #expect(throws: RLWEError.self) { try BFV(context: f.context, maxConcurrency: 0) }
+        let server = f.full
+        let squares = try server.batch(cts) { (c: RLWECiphertext) throws(RLWEError) in try server.relinearize(try server.square(c)) }
+        for (c, p) in zip(squares, plains) {
+            let v = try server.decode(p)
+            #expect(try server.decrypt(values: c) == v.map { f.mulMod($0, $0) })
+        }
+        #expect(throws: RLWEError.self) { try server.batch(cts) { c throws(RLWEError) in try server.multiply(try server.square(c), c) } }
     }
 
     @Test("a depth chain ends in a typed error, never in a wrong decryption")
