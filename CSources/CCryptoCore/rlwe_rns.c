@@ -8,6 +8,17 @@ static inline ccc_u128 acc_fold(ccc_u128 acc, const ccc_modulus *m) {
     return (ccc_u128)ccc_barrett_reduce_128(m, (uint64_t)acc, (uint64_t)(acc >> 64));
 }
 
+/* How many products of an a-bit and a b-bit value can be added to a 128-bit accumulator holding
+ * less than 2^126 before it must be folded: 2^(125 - a - b), at least 1, capped at 2^30. */
+static size_t fold_period(const ccc_modulus *a, size_t ka, const ccc_modulus *b, size_t kb) {
+    uint32_t ba = 0, bb = 0;
+    for (size_t i = 0; i < ka; i++) if (a[i].bits > ba) ba = a[i].bits;
+    for (size_t o = 0; o < kb; o++) if (b[o].bits > bb) bb = b[o].bits;
+    if (ba + bb >= 125) return 1;
+    const uint32_t e = 125 - ba - bb;
+    return e >= 30 ? ((size_t)1 << 30) : ((size_t)1 << e);
+}
+
 ccc_status ccc_rlwe_base_convert(const ccc_rlwe_baseconv *t, uint64_t *out, const uint64_t *in,
                                  uint64_t n, uint64_t *scratch) {
     if (t == NULL || out == NULL || in == NULL || scratch == NULL || n == 0 || t->ka == 0 || t->kb == 0)
@@ -19,6 +30,7 @@ ccc_status ccc_rlwe_base_convert(const ccc_rlwe_baseconv *t, uint64_t *out, cons
         uint64_t *y = scratch + i * n;
         for (uint64_t j = 0; j < n; j++) y[j] = ccc_mul_shoup(x[j], w, ws, q);
     }
+    const size_t period = fold_period(t->a_mod, ka, t->b_mod, kb);
     for (uint64_t j = 0; j < n; j++) {
         double s = 0.5;
         for (size_t i = 0; i < ka; i++) s += (double)scratch[i * n + j] * t->a_inv_double[i];
@@ -27,9 +39,10 @@ ccc_status ccc_rlwe_base_convert(const ccc_rlwe_baseconv *t, uint64_t *out, cons
             const ccc_modulus *m = &t->b_mod[o];
             /* start with v * (b - [A]_b), i.e. -v A mod b */
             ccc_u128 acc = (ccc_u128)v * (m->q - t->a_mod_b[o]);
+            size_t cnt = 0;
             for (size_t i = 0; i < ka; i++) {
                 acc += (ccc_u128)scratch[i * n + j] * t->a_hat_mod_b[i * kb + o];
-                if ((i & 3) == 3) acc = acc_fold(acc, m);
+                if (++cnt == period) { acc = acc_fold(acc, m); cnt = 0; }
             }
             out[o * n + j] = ccc_barrett_reduce_128(m, (uint64_t)acc, (uint64_t)(acc >> 64));
         }
@@ -48,6 +61,7 @@ ccc_status ccc_rlwe_scale_round(const ccc_rlwe_scaler *t, uint64_t *out, const u
         uint64_t *y = scratch + i * n;
         for (uint64_t j = 0; j < n; j++) y[j] = ccc_mul_shoup(x[j], w, ws, q);
     }
+    const size_t period = fold_period(t->q_mod, kq, t->out_mod, ko);
     for (uint64_t j = 0; j < n; j++) {
         /* round(sum x'_i theta_i) with theta_i = hi 2^-64 + lo 2^-128, exactly in fixed point:
          * x * (hi 2^64 + lo) = P (192 bits); integer part P >> 128, fraction bits 64..127. */
@@ -65,10 +79,12 @@ ccc_status ccc_rlwe_scale_round(const ccc_rlwe_scaler *t, uint64_t *out, const u
         for (size_t o = 0; o < ko; o++) {
             const ccc_modulus *m = &t->out_mod[o];
             ccc_u128 acc = (ccc_u128)ccc_barrett_reduce_128(m, (uint64_t)v, (uint64_t)(v >> 64));
+            size_t cnt = 0;
             for (size_t i = 0; i < kq; i++) {
                 acc += (ccc_u128)scratch[i * n + j] * t->omega[i * ko + o];
-                if ((i & 3) == 3) acc = acc_fold(acc, m);
+                if (++cnt == period) { acc = acc_fold(acc, m); cnt = 0; }
             }
+            if (cnt + 1 >= period) acc = acc_fold(acc, m);
             if (in_r != NULL) acc += (ccc_u128)in_r[o * n + j] * t->direct[o];
             out[o * n + j] = ccc_barrett_reduce_128(m, (uint64_t)acc, (uint64_t)(acc >> 64));
         }
