@@ -33,8 +33,8 @@ ccc_status ccc_rlwe_base_convert(const ccc_rlwe_baseconv *t, uint64_t *out, cons
     const size_t period = fold_period(t->a_mod, ka, t->b_mod, kb);
     for (uint64_t j = 0; j < n; j++) {
         double s = 0.5;
-        for (size_t i = 0; i < ka; i++) s += (double)scratch[i * n + j] * t->a_inv_double[i];
-        const uint64_t v = (uint64_t)s;   /* floor: s >= 0.5 > 0 */
+        for (size_t i = 0; i < ka; i++) s += (double)(int64_t)scratch[i * n + j] * t->a_inv_double[i];  /* y < 2^62 */
+        const uint64_t v = (uint64_t)(int64_t)s;   /* floor: 0 < s <= ka + 1 */
         for (size_t o = 0; o < kb; o++) {
             const ccc_modulus *m = &t->b_mod[o];
             /* start with v * (b - [A]_b), i.e. -v A mod b */

@@ -549,9 +549,9 @@ extension RLWEContext {
         let l = a.level, lv = bfvLevels[l - 1], kr = lv.rCount, rows = l + kr
         let squaring = a.polys[0].withResidues { x in b.polys[0].withResidues { y in x.baseAddress == y.baseAddress } }
             && a.polys[1].withResidues { x in b.polys[1].withResidues { y in x.baseAddress == y.baseAddress } }
-        let scratch = Words(max(l, kr) * n)
+        let scratch = Words(max(l, kr) * n, zeroed: false)
         func extend(_ p: RNSPolynomial<Coefficient>) -> Words {
-            let w = Words(rows * n)
+            let w = Words(rows * n, zeroed: false)
             p.withResidues { src in
                 w.p.update(from: src.baseAddress!, count: l * n)
                 lv.toR.convert(w.p + l * n, src.baseAddress!, n: n, scratch: scratch.p)
@@ -562,7 +562,7 @@ extension RLWEContext {
         }
         let a0 = extend(a.polys[0]), a1 = extend(a.polys[1])
         let (b0, b1) = squaring ? (a0, a1) : (extend(b.polys[0]), extend(b.polys[1]))
-        let d0 = Words(rows * n), d1 = Words(rows * n), d2 = Words(rows * n)
+        let d0 = Words(rows * n, zeroed: false), d1 = Words(rows * n, zeroed: false), d2 = Words(rows * n, zeroed: false)
         for r in 0..<rows {
             let off = r * n
             let m = r < l ? mods[r] : rMods[r - l]
@@ -580,7 +580,7 @@ extension RLWEContext {
         }
         let base = try self.base(l)
         var out: [RNSPolynomial<Coefficient>] = []
-        let rbuf = Words(kr * n)
+        let rbuf = Words(kr * n, zeroed: false)
         for d in [d0, d1, d2] {
             for r in 0..<rows {
                 if r < l { plans[r].inverse(d.p + r * n) } else { rPlans[r - l].inverse(d.p + r * n) }

@@ -80,7 +80,8 @@ extension RLWEContext {
         -> (RNSPolynomial<Coefficient>, RNSPolynomial<Coefficient>)
     {
         let l = c.base.count, n = self.n, rows = L + 1
-        let acc0 = Words((l + 1) * n), acc1 = Words((l + 1) * n), digits = Words(l * n), part0 = Words(n), part1 = Words(n)
+        let acc0 = Words((l + 1) * n, zeroed: false), acc1 = Words((l + 1) * n, zeroed: false), digits = Words(l * n, zeroed: false)
+        let part0 = Words(n, zeroed: false), part1 = Words(n, zeroed: false)
         c.withResidues { cr in
             key.k0.withUnsafeBufferPointer { k0 in
                 key.k1.withUnsafeBufferPointer { k1 in

@@ -60,11 +60,13 @@ func makeModulus(_ q: UInt64) -> ccc_modulus {
 final class Words: @unchecked Sendable {
     let p: UnsafeMutablePointer<UInt64>
     let count: Int
-    init(_ count: Int) {
+    /// `zeroed: false` skips the initialisation for buffers the caller overwrites completely
+    /// before reading (UInt64 is trivial).
+    init(_ count: Int, zeroed: Bool = true) {
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 8, alignment: 64)
         p = raw.bindMemory(to: UInt64.self, capacity: max(count, 1))
-        p.initialize(repeating: 0, count: max(count, 1))
+        if zeroed { p.initialize(repeating: 0, count: max(count, 1)) }
     }
     convenience init(_ values: [UInt64]) {
         self.init(values.count)
