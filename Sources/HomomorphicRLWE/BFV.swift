@@ -326,9 +326,12 @@ public final class BFV: @unchecked Sendable {
     /// `a · s` for a signed integer scalar (every slot multiplied by `s mod t`).
     public func multiply(_ a: RLWECiphertext, scalar s: Int64) throws(RLWEError) -> RLWECiphertext {
         try context.check(a)
+        // The centred representative of s mod t gives the same plaintext with the least noise.
+        let red = Int64(s.magnitude % t)
+        let sc = centered(UInt64(s < 0 && red != 0 ? Int64(t) - red : red))
         var r = a
-        for i in 0..<r.size { r.polys[i].multiply(byScalar: s) }
-        let w = max(1, Double(s.magnitude))
+        for i in 0..<r.size { r.polys[i].multiply(byScalar: sc) }
+        let w = max(1, Double(sc.magnitude))
         r.noiseLog2Variance = logAdd(a.noiseLog2Variance + 2 * log2(w), 2 * log2(w) - 2)
         r.seed = nil
         return try guardBudget(r)
