@@ -217,3 +217,30 @@ struct BFVTests {
         #expect(depth >= 1)
     }
 }
+
+@Suite("BFV with CRT plaintext primes")
+struct CRTTests {
+    @Test("two 40-bit primes at n = 1024: products beyond one prime recombine exactly")
+    func crt() throws {
+        let crt = try CRTPlaintextModuli([549_764_251_649, 549_764_284_417])
+        #expect(crt.bits == 79)
+        let base = try RLWEParameters.bfv(.insecure_n1024_logq201, plaintextModulus: 65537)
+        let params = try crt.parameters(degree: 1024, ciphertextModuli: base.ciphertextModuli,
+                                        specialModulus: base.specialModulus, security: .unchecked)
+        var rng = try SeededRandom(seed: [UInt8](repeating: 11, count: 32))
+        let a = (0..<1024).map { _ in Int64(rng.uniform(below: 1 << 34)) - (1 << 33) }
+        var residues: [[Int64]] = []
+        for p in params {
+            let context = try RLWEContext(p)
+            let kg = KeyGenerator(context: context)
+            let sk = kg.secretKey()
+            let bfv = try BFV(context: context, secretKey: sk, evaluationKeys: try kg.evaluationKeys(for: sk))
+            let c = try bfv.encrypt(a)
+            residues.append(try bfv.decryptValues(try bfv.relinearize(try bfv.square(c))))
+        }
+        let combined = try crt.combine(residues)
+        #expect(combined == a.map { Int128($0) * Int128($0) })   // up to 2^66: beyond each 40-bit prime
+        #expect(throws: RLWEError.self) { try CRTPlaintextModuli([6, 9]) }
+        #expect(throws: RLWEError.self) { try crt.combine([[1]]) }
+    }
+}
