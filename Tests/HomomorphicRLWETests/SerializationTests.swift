@@ -98,4 +98,36 @@ struct SerializationTests {
         let foreign = try other.server.encrypt([1])
         #expect(throws: RLWEError.self) { try f.server.add(ct, foreign) }
     }
+
+    @Test("random byte mutations never crash the loaders")
+    func mutations() throws {
+        var f = try BFVFixture(.insecure_n256_logq151, tBits: 17, rotations: [1])
+        let c = f.context
+        let objects: [[UInt8]] = [
+            c.serialize(try f.server.encrypt(f.values())),
+            c.serialize(try f.client.encryptSecret(try f.client.encode(f.values()))),
+            c.serialize(try #require(f.client.publicKey)),
+            c.serialize(try #require(f.server.evaluationKeys)),
+            c.serialize(try f.client.encode(f.values())),
+            RLWESerialization.serialize(c.parameters),
+        ]
+        var loaded = 0, rejected = 0
+        for bytes in objects {
+            for _ in 0..<60 {
+                var b = bytes
+                let flips = 1 + Int(f.rng.uniform(below: 3))
+                for _ in 0..<flips { b[Int(f.rng.uniform(below: UInt64(b.count)))] ^= UInt8(1 + f.rng.uniform(below: 255)) }
+                if f.rng.uniform(below: 4) == 0 { b = Array(b.prefix(Int(f.rng.uniform(below: UInt64(b.count))))) }
+                let outcomes: [Bool] = [
+                    (try? c.ciphertext(from: b)) != nil, (try? c.publicKey(from: b)) != nil,
+                    (try? c.evaluationKeys(from: b)) != nil, (try? c.bfvPlaintext(from: b)) != nil,
+                    (try? RLWESerialization.parameters(from: b)) != nil, (try? c.secretKey(from: b)) != nil,
+                ]
+                if outcomes.contains(true) { loaded += 1 } else { rejected += 1 }
+            }
+        }
+        // Flips inside residues may still give valid objects; headers and lengths may not.
+        #expect(rejected > 0)
+        #expect(loaded + rejected == 360)
+    }
 }
