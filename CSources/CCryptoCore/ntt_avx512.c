@@ -76,33 +76,6 @@ AVX512 static inline void inv_butterfly(__m512i *x, __m512i *y, __m512i w, __m51
     *y = mul_shoup_lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), w, ws, ws_hi, q);
 }
 
-/* Lane permutations for the stages with butterfly distance gap = 4, 2, 1 (index 0, 1, 2). */
-typedef struct { __m512i x, y, back0, back1, widx; } small_stage;
-
-AVX512 static inline small_stage small_stage_for(uint64_t gap) {
-    small_stage s;
-    if (gap == 4) {
-        s.x = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
-        s.y = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
-        s.back0 = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
-        s.back1 = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
-        s.widx = _mm512_setr_epi64(0, 0, 0, 0, 1, 1, 1, 1);
-    } else if (gap == 2) {
-        s.x = _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13);
-        s.y = _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15);
-        s.back0 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
-        s.back1 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
-        s.widx = _mm512_setr_epi64(0, 0, 1, 1, 2, 2, 3, 3);
-    } else {
-        s.x = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
-        s.y = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
-        s.back0 = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
-        s.back1 = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
-        s.widx = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-    }
-    return s;
-}
-
 #define INTK static inline __attribute__((always_inline, target("avx512f,avx512dq")))
 
 /* Radix-2 stage with gap >= 8 (m groups). */
