@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "CryptoCore", targets: ["CryptoCore"]),
         .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
         .library(name: "HomomorphicRLWE", targets: ["HomomorphicRLWE"]),
+        .library(name: "CryptoNetsBN", targets: ["CryptoNetsBN"]),
         .executable(name: "cryptonet", targets: ["cryptonet"]),
     ],
     dependencies: [
@@ -41,9 +42,12 @@ let package = Package(
         .target(name: "NeuralNetwork", dependencies: ["COpenBLAS"], exclude: ["ModelFormat.md"]),
         // The MNIST test set and the trained reference models, exposed through Bundle.module.
         .target(name: "BundledAssets", resources: [.copy("Resources")]),
+        // CryptoNets / Chabanne et al. encrypted batch classification (issue 5).
+        .target(name: "CryptoNetsBN", dependencies: ["HomomorphicRLWE", "NeuralNetwork", "CryptoCore"]),
         .executableTarget(
             name: "cryptonet",
             dependencies: [
+                "CryptoNetsBN",
                 "CryptoCore",
                 "HomomorphicRLWE",
                 "NeuralNetwork",
@@ -54,5 +58,6 @@ let package = Package(
         .testTarget(name: "CryptoCoreTests", dependencies: ["CryptoCore", "CCryptoCore"]),
         .testTarget(name: "HomomorphicRLWETests", dependencies: ["HomomorphicRLWE", "CryptoCore"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "BundledAssets"]),
+        .testTarget(name: "CryptoNetsBNTests", dependencies: ["CryptoNetsBN", "HomomorphicRLWE", "NeuralNetwork", "BundledAssets"]),
     ]
 )
