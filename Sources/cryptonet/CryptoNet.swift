@@ -8,6 +8,7 @@ struct CryptoNet: ParsableCommand {
         abstract: "Neural networks on encrypted data: classify, train, evaluate and benchmark.",
         version: "0.1.0",
         subcommands: [
+            ClassifyCommand.self,
             Bench.self,
             TrainCommand.self,
             EvaluateCommand.self,
