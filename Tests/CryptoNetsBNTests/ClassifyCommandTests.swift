@@ -81,6 +81,7 @@ enum CLI {
         #expect((report["accuracy"] as? Double ?? 0) >= 0.75)
         #expect((report["bytesClientToServer"] as? Int ?? 0) > 784 * 2 * 2048 * 8)
         #expect((report["noiseBudgetBits"] as? Int ?? 0) > 0)
+        #expect((report["pipelineSeconds"] as? Double ?? 0) > 0)
         #expect((report["layerSeconds"] as? [String: Double])?.keys.sorted() == ["conv0", "dense2", "dense4", "square1", "square3"])
         let rows = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as! [[String: Any]]
         #expect(rows.count == 12)
