@@ -56,11 +56,18 @@ public enum PlanEvaluator {
                     x = try wrap { () throws(RLWEError) in try scheme.dotProducts(cur, weights: flat, outputs: l.outputCount) }
                 }
                 if l.bias.contains(where: { $0 != 0 }) {
+                    // Encode each distinct bias once (a convolution has one bias per channel).
                     let slots = scheme.slotCount
+                    var encoded: [Int64: S.Plaintext] = [:]
+                    for b in Set(l.bias) where b != 0 {
+                        encoded[b] = try wrap { () throws(RLWEError) in try scheme.encode([Int64](repeating: b, count: slots)) }
+                    }
+                    let table = encoded
                     let sums = Array(zip(x, l.bias))
                     x = try wrap { () throws(RLWEError) in
                         try scheme.batch(sums) { pair throws(RLWEError) in
-                            pair.1 == 0 ? pair.0 : try scheme.add(pair.0, try scheme.encode([Int64](repeating: pair.1, count: slots)))
+                            guard let p = table[pair.1] else { return pair.0 }
+                            return try scheme.add(pair.0, p)
                         }
                     }
                 }
