@@ -41,16 +41,26 @@ public enum PlanEvaluator {
                 name = l.name
                 let cur = x
                 if let indices = l.inputIndices {
-                    let rows = Array(0..<l.outputCount)
-                    x = try wrap { () throws(RLWEError) in
-                        try scheme.batch(rows) { o throws(RLWEError) in
-                            let row = indices[o]
-                            if row.isEmpty {   // an all-zero row: encrypt-free zero from the first input
-                                return try scheme.multiply(cur[0], scalar: 0)
+                    // Rows reading the same inputs (the channels of one convolution window) run as
+                    // one fused dot product with several outputs.
+                    var groupOf: [[Int]: Int] = [:]
+                    var groups: [[Int]] = []
+                    for o in 0..<l.outputCount {
+                        if let g = groupOf[indices[o]] { groups[g].append(o) } else { groupOf[indices[o]] = groups.count; groups.append([o]) }
+                    }
+                    let results = try wrap { () throws(RLWEError) in
+                        try scheme.batch(groups) { rows throws(RLWEError) -> [S.Ciphertext] in
+                            let inputs = indices[rows[0]]
+                            if inputs.isEmpty {   // all-zero rows: zero from the first input
+                                let z = try scheme.multiply(cur[0], scalar: 0)
+                                return rows.map { _ in z }
                             }
-                            return try scheme.dotProducts(row.map { cur[$0] }, weights: l.weights[o], outputs: 1)[0]
+                            return try scheme.dotProducts(inputs.map { cur[$0] }, weights: rows.flatMap { l.weights[$0] }, outputs: rows.count)
                         }
                     }
+                    var out = [S.Ciphertext?](repeating: nil, count: l.outputCount)
+                    for (g, rows) in groups.enumerated() { for (k, o) in rows.enumerated() { out[o] = results[g][k] } }
+                    x = out.map { $0! }
                 } else {
                     let flat = l.weights.flatMap { $0 }
                     x = try wrap { () throws(RLWEError) in try scheme.dotProducts(cur, weights: flat, outputs: l.outputCount) }

@@ -264,8 +264,9 @@ public enum PlanCompiler {
                                             input = (ic * h + y) * w + x
                                         }
                                         guard let i = input else { continue }   // padding: raw value 0
+                                        // Zero weights are kept: the channels of one window then share
+                                        // their input list and run as one fused dot product.
                                         let q = try quantizeWeight(wt, ws, name)
-                                        if q == 0 { continue }
                                         idx.append(i); row.append(q)
                                         rowBound += Double(abs(q)) * bound
                                     }
