@@ -5,7 +5,8 @@ import PackageDescription
 // Layers (imports point down only):
 //   cryptonet (CLI) -> protocol modules -> HomomorphicRLWE / Paillier / FunctionalEncryption / NeuralNetwork
 //   -> CryptoCore (safe Swift types) -> CCryptoCore (C kernels on GMP, FLINT, libsodium).
-// No unsafeFlags: CPU-specific kernels are chosen at run time inside CCryptoCore.
+// No unsafe compiler flags (the package stays usable as a dependency): CPU-specific kernels are
+// chosen at run time inside CCryptoCore.
 let package = Package(
     name: "CryptoNetKit",
     products: [
